@@ -1,0 +1,15 @@
+//! litevite-gw: a Pingora gateway that gives Litestar + Vite projects one port,
+//! and keeps their generated TypeScript in step with the app.
+
+pub mod admin;
+pub mod banner;
+pub mod cli;
+pub mod config;
+pub mod headers;
+pub mod pages;
+pub mod path;
+pub mod proxy;
+pub mod routing;
+pub mod server;
+pub mod state;
+pub mod upstream;

@@ -1,0 +1,377 @@
+//! The Pingora `ProxyHttp` implementation: thin phases that delegate decisions to
+//! `routing`, header rules to `headers`, and own responses to `admin` and `pages`.
+//!
+//! Phase order (pingora 0.9): request_filter → upstream_peer → upstream_request_filter
+//! → response_filter → logging; fail_to_proxy on fatal errors.
+
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use http::header;
+use pingora::http::{RequestHeader, ResponseHeader};
+use pingora::prelude::HttpPeer;
+use pingora::proxy::{FailToProxy, ProxyHttp, Session};
+use pingora::{Error, ErrorSource, ErrorType, Result};
+
+use crate::admin;
+use crate::config::{RouteAction, UpstreamAddr};
+use crate::headers;
+use crate::pages::{Format, UpstreamProblem, ERROR_MARKER};
+use crate::routing::{ProxyTarget, RequestFacts, Rewrite, Route, Router};
+use crate::server::IN_FLIGHT;
+use crate::state::AppState;
+use crate::upstream::{Resolution, Upstream};
+
+/// Connect timeout to an upstream; loopback refusals are immediate anyway.
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// The gateway's proxy service.
+pub struct Gateway {
+    pub state: Arc<AppState>,
+}
+
+/// Per-request state.
+pub struct RequestCtx {
+    started: Instant,
+    router: Option<Arc<Router>>,
+    target: Option<ProxyTarget>,
+    upstream: Option<Arc<Upstream>>,
+    addr: Option<UpstreamAddr>,
+    /// Counted in `server::IN_FLIGHT` (until logged, or until upgraded to a WebSocket).
+    in_flight: bool,
+}
+
+impl RequestCtx {
+    fn leave_in_flight(&mut self) {
+        if std::mem::take(&mut self.in_flight) {
+            IN_FLIGHT.fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+
+    fn upstream_name(&self) -> &str {
+        self.upstream
+            .as_ref()
+            .map_or("gateway", |u| u.name.as_str())
+    }
+}
+
+#[async_trait]
+impl ProxyHttp for Gateway {
+    type CTX = RequestCtx;
+
+    fn new_ctx(&self) -> RequestCtx {
+        IN_FLIGHT.fetch_add(1, Ordering::Relaxed);
+        RequestCtx {
+            in_flight: true,
+            started: Instant::now(),
+            router: None,
+            target: None,
+            upstream: None,
+            addr: None,
+        }
+    }
+
+    async fn request_filter(&self, session: &mut Session, ctx: &mut RequestCtx) -> Result<bool> {
+        let router = self.state.router.load_full();
+        let route = {
+            let req = session.req_header();
+            let raw = req.raw_path();
+            let path = raw.split(|b| *b == b'?').next().unwrap_or_default();
+            match std::str::from_utf8(path) {
+                Ok(path) => router.route(&RequestFacts {
+                    method: &req.method,
+                    path,
+                    headers: &req.headers,
+                }),
+                Err(_) => Route::Reject(crate::path::PathRejection::InvalidUtf8),
+            }
+        };
+        ctx.router = Some(router.clone());
+        match route {
+            Route::Reject(why) => {
+                tracing::warn!(
+                    path = %String::from_utf8_lossy(session.req_header().raw_path()),
+                    reason = why.as_str(),
+                    "rejected request"
+                );
+                let body = format!("400 Bad Request: {}\n", why.as_str());
+                admin::write(session, 400, "text/plain; charset=utf-8", &body, &[]).await?;
+                Ok(true)
+            }
+            Route::Internal(endpoint) => {
+                admin::serve(session, endpoint, &self.state).await?;
+                Ok(true)
+            }
+            Route::Respond(i) | Route::Redirect(i) => {
+                let Some(rule) = router.rule(i) else {
+                    return Error::e_explain(ErrorType::InternalError, "routing rule vanished");
+                };
+                match &rule.action {
+                    RouteAction::Respond {
+                        status,
+                        body,
+                        content_type,
+                    } => {
+                        admin::write(
+                            session,
+                            status.as_u16(),
+                            content_type,
+                            body,
+                            &rule.add_response_headers,
+                        )
+                        .await?
+                    }
+                    RouteAction::Redirect { to, status } => {
+                        let mut extra = rule.add_response_headers.clone();
+                        let location = http::HeaderValue::from_str(to).or_else(|_| {
+                            Error::e_explain(ErrorType::InternalError, "bad Location")
+                        })?;
+                        extra.push((header::LOCATION, location));
+                        admin::write(
+                            session,
+                            status.as_u16(),
+                            "text/plain; charset=utf-8",
+                            &format!("Redirecting to {to}\n"),
+                            &extra,
+                        )
+                        .await?
+                    }
+                    RouteAction::Upstream(_) => {}
+                }
+                Ok(true)
+            }
+            Route::Proxy(target) => {
+                let Some(upstream) = self.state.upstreams.get(&target.upstream).cloned() else {
+                    return Error::e_explain(
+                        ErrorType::InternalError,
+                        "upstream missing from the registry",
+                    );
+                };
+                ctx.target = Some(target);
+                match &*upstream.resolution() {
+                    Resolution::Ready { addr, .. } => {
+                        ctx.addr = Some(addr.clone());
+                        ctx.upstream = Some(upstream);
+                    }
+                    Resolution::Unavailable(why) => {
+                        let problem = UpstreamProblem {
+                            status: 503,
+                            upstream: upstream.name.to_string(),
+                            address: None,
+                            cause: why.cause(),
+                            next_step: upstream.next_step(),
+                        };
+                        ctx.upstream = Some(upstream);
+                        write_problem(session, &problem).await?;
+                        return Ok(true);
+                    }
+                }
+                if headers::is_websocket_upgrade(session.req_header()) {
+                    // Pingora keeps the 60 s downstream read timeout after an upgrade; an idle
+                    // HMR socket (browsers send no pings) would be cut every minute.
+                    session.set_read_timeout(None);
+                }
+                Ok(false)
+            }
+        }
+    }
+
+    async fn upstream_peer(
+        &self,
+        _session: &mut Session,
+        ctx: &mut RequestCtx,
+    ) -> Result<Box<HttpPeer>> {
+        let Some(addr) = &ctx.addr else {
+            return Error::e_explain(ErrorType::InternalError, "no upstream address chosen");
+        };
+        let mut peer = HttpPeer::new(addr.socket, false, String::new());
+        peer.options.connection_timeout = Some(CONNECT_TIMEOUT);
+        Ok(Box::new(peer))
+    }
+
+    async fn upstream_request_filter(
+        &self,
+        session: &mut Session,
+        upstream_request: &mut RequestHeader,
+        ctx: &mut RequestCtx,
+    ) -> Result<()> {
+        let (Some(target), Some(addr)) = (&ctx.target, &ctx.addr) else {
+            return Ok(());
+        };
+        if target.rewrite != Rewrite::Keep {
+            let rewritten = headers::rewrite_target(upstream_request.raw_path(), &target.rewrite);
+            upstream_request.set_raw_path(&rewritten)?;
+        }
+        let client_ip = session
+            .client_addr()
+            .and_then(|a| a.as_inet())
+            .map(|a| a.ip());
+        headers::forwarding(
+            upstream_request,
+            client_ip,
+            target.upstream.is_vite().then_some(addr.authority.as_str()),
+        )?;
+        if let (Some(i), Some(router)) = (target.rule(), &ctx.router) {
+            if let Some(rule) = router.rule(i) {
+                for (k, v) in &rule.add_request_headers {
+                    upstream_request.insert_header(k.clone(), v.clone())?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn response_filter(
+        &self,
+        _session: &mut Session,
+        upstream_response: &mut ResponseHeader,
+        ctx: &mut RequestCtx,
+    ) -> Result<()> {
+        if upstream_response.status == http::StatusCode::SWITCHING_PROTOCOLS {
+            // A WebSocket may stay open for hours: shutdown must not wait for it.
+            ctx.leave_in_flight();
+        }
+        if let (Some(i), Some(router)) =
+            (ctx.target.as_ref().and_then(ProxyTarget::rule), &ctx.router)
+        {
+            if let Some(rule) = router.rule(i) {
+                for (k, v) in &rule.add_response_headers {
+                    upstream_response.insert_header(k.clone(), v.clone())?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn suppress_error_log(&self, _session: &Session, _ctx: &RequestCtx, _error: &Error) -> bool {
+        // fail_to_proxy logs upstream failures once per state change, with the next step.
+        true
+    }
+
+    async fn fail_to_proxy(
+        &self,
+        session: &mut Session,
+        e: &Error,
+        ctx: &mut RequestCtx,
+    ) -> FailToProxy {
+        let (status, cause) = classify(e);
+        if status == 0 {
+            return FailToProxy {
+                error_code: 0,
+                can_reuse_downstream: false,
+            };
+        }
+        match (&ctx.upstream, *e.esource() == ErrorSource::Upstream) {
+            (Some(upstream), true) => {
+                let address = ctx.addr.as_ref().map(|a| a.authority.clone());
+                if upstream.mark_reachable(false) {
+                    tracing::warn!(
+                        upstream = %upstream.name,
+                        address = address.as_deref().unwrap_or(""),
+                        "{} is not answering at {}: {cause}; next step: {}",
+                        upstream.name,
+                        address.as_deref().unwrap_or("?"),
+                        upstream.next_step()
+                    );
+                }
+                let problem = UpstreamProblem {
+                    status,
+                    upstream: upstream.name.to_string(),
+                    address,
+                    cause,
+                    next_step: upstream.next_step(),
+                };
+                if let Err(err) = write_problem(session, &problem).await {
+                    tracing::debug!(error = %err, "could not write the error page");
+                }
+            }
+            _ => {
+                tracing::warn!(error = %e, "request failed");
+                let _ = session.respond_error(status).await;
+            }
+        }
+        FailToProxy {
+            error_code: status,
+            can_reuse_downstream: false,
+        }
+    }
+
+    async fn logging(&self, session: &mut Session, e: Option<&Error>, ctx: &mut RequestCtx) {
+        ctx.leave_in_flight();
+        let status = session.response_written().map_or(0, |r| r.status.as_u16());
+        if e.is_none() && status != 0 {
+            if let (Some(upstream), Some(addr)) = (&ctx.upstream, &ctx.addr) {
+                if upstream.mark_reachable(true) {
+                    tracing::info!(upstream = %upstream.name, address = %addr, "{} is answering again at {addr}", upstream.name);
+                }
+            }
+        }
+        tracing::debug!(
+            method = %session.req_header().method,
+            path = %String::from_utf8_lossy(session.req_header().raw_path()),
+            status,
+            upstream = ctx.upstream_name(),
+            reason = ?ctx.target.as_ref().map(|t| t.reason),
+            ms = ctx.started.elapsed().as_secs_f64() * 1000.0,
+            "request"
+        );
+    }
+}
+
+/// Maps a proxy error to the status to answer and a cause in plain words; 0 means the
+/// client is gone and nothing can be written.
+fn classify(e: &Error) -> (u16, String) {
+    use ErrorType::*;
+    match (e.esource(), e.etype()) {
+        (_, HTTPStatus(code)) => (*code, format!("HTTP {code}")),
+        (ErrorSource::Upstream, ConnectRefused) => (502, "connection refused".into()),
+        (ErrorSource::Upstream, ConnectTimedout) => (504, "connecting timed out".into()),
+        (ErrorSource::Upstream, ReadTimedout | WriteTimedout) => {
+            (504, "it did not answer in time".into())
+        }
+        (ErrorSource::Upstream, ConnectionClosed) => {
+            (502, "it closed the connection before answering".into())
+        }
+        (ErrorSource::Upstream, ReadError | WriteError) => (502, "the connection was reset".into()),
+        (ErrorSource::Upstream, InvalidHTTPHeader | H1Error) => {
+            (502, "it sent an invalid HTTP response".into())
+        }
+        (ErrorSource::Upstream, _) => (502, e.to_string()),
+        (
+            ErrorSource::Downstream,
+            ReadError | WriteError | ConnectionClosed | ReadTimedout | WriteTimedout,
+        ) => (0, String::new()),
+        (ErrorSource::Downstream, _) => (400, "bad request".into()),
+        _ => (500, e.to_string()),
+    }
+}
+
+async fn write_problem(session: &mut Session, problem: &UpstreamProblem) -> Result<()> {
+    let format = if headers::is_websocket_upgrade(session.req_header()) {
+        Format::Text
+    } else {
+        Format::negotiate(
+            session
+                .req_header()
+                .headers
+                .get(header::ACCEPT)
+                .and_then(|v| v.to_str().ok()),
+        )
+    };
+    let (content_type, body) = problem.render(format);
+    let marker = (
+        http::HeaderName::from_static(ERROR_MARKER),
+        http::HeaderValue::from_static("upstream-unavailable"),
+    );
+    let retry_after = (header::RETRY_AFTER, http::HeaderValue::from_static("1"));
+    admin::write(
+        session,
+        problem.status,
+        content_type,
+        &body,
+        &[marker, retry_after],
+    )
+    .await
+}

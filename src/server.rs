@@ -1,0 +1,135 @@
+//! Assembles and runs the Pingora server: pre-flight bind, services, banner,
+//! signal handling and a prompt, bounded shutdown.
+
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use pingora::prelude::background_service;
+use pingora::proxy::http_proxy_service;
+use pingora::server::configuration::ServerConf;
+use pingora::server::{RunArgs, Server, ShutdownSignal, ShutdownSignalWatch};
+
+use crate::banner;
+use crate::config::Config;
+use crate::proxy::Gateway;
+use crate::state::AppState;
+use crate::upstream::HotfileWatcher;
+
+/// Why the gateway could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error("{addr} is already in use by another process: stop that process, or pick a free address with --listen, LITEVITE_LISTEN or `listen` in [gateway]")]
+    AddressInUse { addr: SocketAddr },
+    #[error("cannot listen on {addr}: {source}; check the address in [gateway] listen")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("cannot start the server: {0}")]
+    Pingora(String),
+}
+
+/// Requests being proxied right now (upgraded WebSockets excluded): shutdown waits for them.
+pub static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
+
+/// Runs the gateway until SIGINT or SIGTERM; returns after a clean shutdown.
+pub fn run(config: Config, json_logs: bool) -> Result<(), ServerError> {
+    let started = Instant::now();
+    preflight_bind(config.gateway.listen)?;
+    let grace = config.gateway.shutdown_grace;
+    let state = Arc::new(AppState::new(config));
+
+    let conf = ServerConf {
+        threads: 2,
+        // Our signal watcher drains in-flight requests itself (bounded by shutdown_grace),
+        // so pingora need not sleep: its default would keep the process up for minutes.
+        grace_period_seconds: Some(0),
+        graceful_shutdown_timeout_seconds: Some(1),
+        ..ServerConf::default()
+    };
+    let mut server = Server::new_with_opt_and_conf(None, conf);
+    server.bootstrap();
+
+    let mut proxy = http_proxy_service(
+        &server.configuration,
+        Gateway {
+            state: state.clone(),
+        },
+    );
+    proxy.add_tcp(&state.listen.to_string());
+    server.add_service(proxy);
+    server.add_service(background_service(
+        "hotfile watcher",
+        HotfileWatcher {
+            upstreams: state.upstreams.clone(),
+        },
+    ));
+
+    banner::print(&state, started, json_logs);
+    server.run(RunArgs {
+        shutdown_signal: Box::new(Signals { grace }),
+    });
+    tracing::info!("litevite-gw stopped");
+    Ok(())
+}
+
+/// Pingora retries a busy port for 30 s and then panics in a thread while the process
+/// lives on (pingora#667); binding once first turns that into an immediate, clear error.
+fn preflight_bind(addr: SocketAddr) -> Result<(), ServerError> {
+    match TcpListener::bind(addr) {
+        Ok(listener) => {
+            drop(listener);
+            Ok(())
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => {
+            Err(ServerError::AddressInUse { addr })
+        }
+        Err(source) => Err(ServerError::Bind { addr, source }),
+    }
+}
+
+/// True when something accepts TCP connections at `addr` (for the banner).
+pub fn is_listening(addr: SocketAddr) -> bool {
+    TcpStream::connect_timeout(&addr, Duration::from_millis(150)).is_ok()
+}
+
+/// SIGINT and SIGTERM both shut down gracefully: wait for in-flight requests
+/// (at most `grace`), then stop.
+struct Signals {
+    grace: Duration,
+}
+
+#[async_trait]
+impl ShutdownSignalWatch for Signals {
+    async fn recv(&self) -> ShutdownSignal {
+        use tokio::signal::unix::{signal, SignalKind};
+        let (mut int, mut term) = match (
+            signal(SignalKind::interrupt()),
+            signal(SignalKind::terminate()),
+        ) {
+            (Ok(i), Ok(t)) => (i, t),
+            _ => {
+                tracing::error!("cannot install signal handlers; stop the gateway with SIGKILL");
+                return std::future::pending().await;
+            }
+        };
+        let name = tokio::select! {
+            _ = int.recv() => "SIGINT",
+            _ = term.recv() => "SIGTERM",
+        };
+        let deadline = Instant::now() + self.grace;
+        let pending = IN_FLIGHT.load(Ordering::Relaxed);
+        tracing::info!(signal = name, in_flight = pending, "shutting down");
+        while IN_FLIGHT.load(Ordering::Relaxed) > 0 && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let left = IN_FLIGHT.load(Ordering::Relaxed);
+        if left > 0 {
+            tracing::warn!(in_flight = left, grace = ?self.grace, "shutdown grace elapsed; dropping requests still in flight");
+        }
+        ShutdownSignal::FastShutdown
+    }
+}

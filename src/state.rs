@@ -1,0 +1,46 @@
+//! Runtime state shared by the request path and the background services, built once
+//! from the `Config` (data flows one way: config → state → requests).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Instant;
+
+use arc_swap::ArcSwap;
+
+use crate::config::Config;
+use crate::routing::{AppRoutes, Router};
+use crate::upstream::Upstreams;
+
+pub struct AppState {
+    pub config: ArcSwap<Config>,
+    pub router: ArcSwap<Router>,
+    pub upstreams: Arc<Upstreams>,
+    pub listen: SocketAddr,
+    pub started: Instant,
+}
+
+impl AppState {
+    pub fn new(config: Config) -> AppState {
+        let app_routes = load_app_routes(&config);
+        let router = Router::new(&config, app_routes);
+        AppState {
+            listen: config.gateway.listen,
+            upstreams: Arc::new(Upstreams::new(&config)),
+            router: ArcSwap::from_pointee(router),
+            config: ArcSwap::from_pointee(config),
+            started: Instant::now(),
+        }
+    }
+}
+
+/// The app's routes from `codegen.dir/routes.json`, when the file exists and parses.
+fn load_app_routes(config: &Config) -> AppRoutes {
+    let path = config.routes_json_path();
+    match std::fs::read_to_string(&path) {
+        Ok(text) => AppRoutes::from_routes_json(&text).unwrap_or_else(|e| {
+            tracing::warn!(file = %path.display(), "ignoring routes.json: {e}");
+            AppRoutes::default()
+        }),
+        Err(_) => AppRoutes::default(),
+    }
+}

@@ -34,6 +34,7 @@ fn lines(state: &AppState) -> Vec<Line> {
                 via: match via {
                     Via::Config => "configured".into(),
                     Via::Hotfile(p) => format!("hotfile {}", p.display()),
+                    Via::Process(name) => format!("started by the gateway ([processes.{name}])"),
                 },
                 up: is_listening(addr.socket),
             },

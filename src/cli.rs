@@ -63,4 +63,7 @@ pub enum Command {
     Check,
     /// Write a commented starter litevite.toml (refuses to overwrite)
     Init,
+    /// Internal: guards supervised children against a gateway killed by SIGKILL
+    #[command(name = "__reap", hide = true)]
+    Reap,
 }

@@ -13,3 +13,4 @@ pub mod routing;
 pub mod server;
 pub mod state;
 pub mod upstream;
+pub mod process;

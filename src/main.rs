@@ -15,11 +15,16 @@ const STARTER: &str = include_str!("../config/starter.toml");
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    if matches!(cli.command, Some(Command::Reap)) {
+        litevite_gw::process::reaper_main();
+        return ExitCode::SUCCESS;
+    }
     init_logging(&cli.common);
     match cli.command.unwrap_or(Command::Run) {
         Command::Run => run(&cli.common),
         Command::Check => check(&cli.common),
         Command::Init => init(&cli.common),
+        Command::Reap => ExitCode::SUCCESS,
     }
 }
 
@@ -101,11 +106,10 @@ fn init(common: &Common) -> ExitCode {
 /// Readable lines by default, JSON with `--log-format json`; Pingora's `log` records are
 /// bridged in and kept to warnings unless RUST_LOG asks for more.
 fn init_logging(common: &Common) {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| {
+    let from_env = std::env::var("RUST_LOG").ok().filter(|v| !v.trim().is_empty());
+    let filter = from_env.and_then(|v| EnvFilter::try_new(v).ok()).unwrap_or_else(|| {
         let level = &common.log_level;
-        EnvFilter::new(format!(
-            "{level},pingora=warn,pingora_core=warn,pingora_proxy=warn,pingora_load_balancing=warn"
-        ))
+        EnvFilter::new(format!("{level},pingora=warn,pingora_core=warn,pingora_proxy=warn,pingora_load_balancing=warn"))
     });
     let ansi = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let builder = tracing_subscriber::fmt()

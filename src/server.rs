@@ -10,10 +10,12 @@ use async_trait::async_trait;
 use pingora::prelude::background_service;
 use pingora::proxy::http_proxy_service;
 use pingora::server::configuration::ServerConf;
-use pingora::server::{RunArgs, Server, ShutdownSignal, ShutdownSignalWatch};
+use pingora::server::{RunArgs, Server, ShutdownSignal, ShutdownSignalWatch, ShutdownWatch};
+use pingora::services::background::BackgroundService;
 
 use crate::banner;
-use crate::config::Config;
+use crate::config::{Config, UpstreamName};
+use crate::process::{self, OutputMode, Supervisor};
 use crate::proxy::Gateway;
 use crate::state::AppState;
 use crate::upstream::HotfileWatcher;
@@ -28,8 +30,8 @@ pub enum ServerError {
         addr: SocketAddr,
         source: std::io::Error,
     },
-    #[error("cannot start the server: {0}")]
-    Pingora(String),
+    #[error(transparent)]
+    Process(#[from] process::ProcessError),
 }
 
 /// Requests being proxied right now (upgraded WebSockets excluded): shutdown waits for them.
@@ -40,7 +42,15 @@ pub fn run(config: Config, json_logs: bool) -> Result<(), ServerError> {
     let started = Instant::now();
     preflight_bind(config.gateway.listen)?;
     let grace = config.gateway.shutdown_grace;
-    let state = Arc::new(AppState::new(config));
+    let plans = process::plan(&config)?;
+    let supervised: Vec<_> = plans
+        .iter()
+        .filter_map(|p| Some((p.upstream.clone()?, p.name.clone(), p.address()?)))
+        .collect();
+    let vite_hotfile = config.upstream(&UpstreamName::vite()).and_then(|u| u.hotfile.clone());
+    let output = if json_logs { OutputMode::Json } else { OutputMode::Prefixed };
+    let supervisor = Arc::new(Supervisor::new(plans, output));
+    let state = Arc::new(AppState::new(config, &supervised));
 
     let conf = ServerConf {
         threads: 2,
@@ -68,9 +78,18 @@ pub fn run(config: Config, json_logs: bool) -> Result<(), ServerError> {
         },
     ));
 
-    banner::print(&state, started, json_logs);
+    server.add_service(background_service(
+        "startup",
+        Startup {
+            state: state.clone(),
+            supervisor: supervisor.clone(),
+            vite_hotfile,
+            started,
+            json_logs,
+        },
+    ));
     server.run(RunArgs {
-        shutdown_signal: Box::new(Signals { grace }),
+        shutdown_signal: Box::new(Signals { grace, supervisor }),
     });
     tracing::info!("litevite-gw stopped");
     Ok(())
@@ -96,10 +115,35 @@ pub fn is_listening(addr: SocketAddr) -> bool {
     TcpStream::connect_timeout(&addr, Duration::from_millis(150)).is_ok()
 }
 
+/// Starts the supervised children, waits for them to listen (with progress lines),
+/// then prints the banner.
+struct Startup {
+    state: Arc<AppState>,
+    supervisor: Arc<Supervisor>,
+    vite_hotfile: Option<std::path::PathBuf>,
+    started: Instant,
+    json_logs: bool,
+}
+
+/// How long the banner waits for supervised children before printing anyway.
+const STARTUP_WAIT: Duration = Duration::from_secs(60);
+
+#[async_trait]
+impl BackgroundService for Startup {
+    async fn start(&self, _shutdown: ShutdownWatch) {
+        if let Err(e) = self.supervisor.start(self.vite_hotfile.clone()) {
+            tracing::error!("{e}");
+        }
+        self.supervisor.wait_ready(STARTUP_WAIT).await;
+        banner::print(&self.state, self.started, self.json_logs);
+    }
+}
+
 /// SIGINT and SIGTERM both shut down gracefully: wait for in-flight requests
 /// (at most `grace`), then stop.
 struct Signals {
     grace: Duration,
+    supervisor: Arc<Supervisor>,
 }
 
 #[async_trait]
@@ -130,6 +174,7 @@ impl ShutdownSignalWatch for Signals {
         if left > 0 {
             tracing::warn!(in_flight = left, grace = ?self.grace, "shutdown grace elapsed; dropping requests still in flight");
         }
+        self.supervisor.stop_all().await;
         ShutdownSignal::FastShutdown
     }
 }

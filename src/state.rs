@@ -7,7 +7,7 @@ use std::time::Instant;
 
 use arc_swap::ArcSwap;
 
-use crate::config::Config;
+use crate::config::{Config, UpstreamAddr, UpstreamName};
 use crate::routing::{AppRoutes, Router};
 use crate::upstream::Upstreams;
 
@@ -20,12 +20,13 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(config: Config) -> AppState {
+    /// `supervised`: upstreams served by the gateway's own children (upstream, process, address).
+    pub fn new(config: Config, supervised: &[(UpstreamName, String, UpstreamAddr)]) -> AppState {
         let app_routes = load_app_routes(&config);
         let router = Router::new(&config, app_routes);
         AppState {
             listen: config.gateway.listen,
-            upstreams: Arc::new(Upstreams::new(&config)),
+            upstreams: Arc::new(Upstreams::new(&config, supervised)),
             router: ArcSwap::from_pointee(router),
             config: ArcSwap::from_pointee(config),
             started: Instant::now(),

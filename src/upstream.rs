@@ -21,6 +21,8 @@ use crate::config::{Config, UpstreamAddr, UpstreamConfig, UpstreamName};
 pub enum Via {
     Config,
     Hotfile(PathBuf),
+    /// A child the gateway supervises (`[processes.NAME]` with `upstream = ...`).
+    Process(String),
 }
 
 /// Why an upstream has no address right now.
@@ -64,6 +66,8 @@ pub struct Upstream {
     pub name: UpstreamName,
     static_addr: Option<UpstreamAddr>,
     hotfile: Option<PathBuf>,
+    /// Set when a supervised child serves this upstream: its address wins over discovery.
+    process: Option<(String, UpstreamAddr)>,
     gateway: SocketAddr,
     resolution: ArcSwap<Resolution>,
     /// Last outcome seen by the proxy, so state changes are logged once, not per request.
@@ -71,11 +75,13 @@ pub struct Upstream {
 }
 
 impl Upstream {
-    fn new(cfg: &UpstreamConfig, gateway: SocketAddr) -> Upstream {
+    fn new(cfg: &UpstreamConfig, gateway: SocketAddr, process: Option<(String, UpstreamAddr)>) -> Upstream {
         let up = Upstream {
             name: cfg.name.clone(),
             static_addr: cfg.address.clone(),
-            hotfile: cfg.hotfile.clone(),
+            // The gateway started this upstream itself: no hotfile discovery.
+            hotfile: if process.is_some() { None } else { cfg.hotfile.clone() },
+            process,
             gateway,
             resolution: ArcSwap::from_pointee(Resolution::Unavailable(Unavailable::NoHotfile(
                 PathBuf::new(),
@@ -102,18 +108,12 @@ impl Upstream {
             return false;
         }
         match &next {
-            Resolution::Ready {
-                addr,
-                via: Via::Hotfile(path),
-            } => tracing::info!(
+            Resolution::Ready { addr, via: Via::Hotfile(path) } => tracing::info!(
                 upstream = %self.name, address = %addr, hotfile = %path.display(),
                 "{} discovered at {addr} through the hotfile", self.name
             ),
-            Resolution::Ready {
-                addr,
-                via: Via::Config,
-            } => {
-                tracing::info!(upstream = %self.name, address = %addr, "{} uses the configured address {addr}", self.name)
+            Resolution::Ready { addr, .. } => {
+                tracing::info!(upstream = %self.name, address = %addr, "{} uses {addr}", self.name)
             }
             Resolution::Unavailable(why) => {
                 tracing::warn!(upstream = %self.name, "{} unavailable: {}", self.name, why.cause())
@@ -124,6 +124,12 @@ impl Upstream {
     }
 
     fn resolve(&self) -> Resolution {
+        if let Some((name, addr)) = &self.process {
+            return Resolution::Ready {
+                addr: addr.clone(),
+                via: Via::Process(name.clone()),
+            };
+        }
         let Some(path) = &self.hotfile else {
             return self.static_or(Unavailable::NoHotfile(PathBuf::new()));
         };
@@ -179,6 +185,12 @@ impl Upstream {
 
     /// What to do when this upstream cannot be reached, for error pages and logs.
     pub fn next_step(&self) -> String {
+        if let Some((process, _)) = &self.process {
+            return format!(
+                "the gateway runs it as [processes.{process}]: it is still starting or it exited; \
+                 check the [{process}] lines in the gateway's output (it is restarted per its `restart` policy)"
+            );
+        }
         if self.name.is_vite() {
             let hot = self
                 .hotfile
@@ -239,15 +251,18 @@ pub struct Upstreams {
 }
 
 impl Upstreams {
-    pub fn new(config: &Config) -> Upstreams {
+    /// `supervised` lists the upstreams served by the gateway's own children:
+    /// (upstream, process name, address).
+    pub fn new(config: &Config, supervised: &[(UpstreamName, String, UpstreamAddr)]) -> Upstreams {
         let map = config
             .upstreams
             .values()
             .map(|u| {
-                (
-                    u.name.clone(),
-                    Arc::new(Upstream::new(u, config.gateway.listen)),
-                )
+                let process = supervised
+                    .iter()
+                    .find(|(name, _, _)| *name == u.name)
+                    .map(|(_, p, a)| (p.clone(), a.clone()));
+                (u.name.clone(), Arc::new(Upstream::new(u, config.gateway.listen, process)))
             })
             .collect();
         Upstreams { map }
@@ -357,7 +372,7 @@ mod tests {
     #[test]
     fn hotfile_is_read_refreshed_and_loops_refused() {
         let dir = tempfile::tempdir().unwrap();
-        let ups = Upstreams::new(&config(dir.path(), ""));
+        let ups = Upstreams::new(&config(dir.path(), ""), &[]);
         let vite = ups.get(&UpstreamName::vite()).unwrap();
         let hot = dir.path().join("public/hot");
         assert_eq!(
@@ -404,7 +419,7 @@ mod tests {
         let ups = Upstreams::new(&config(
             dir.path(),
             "[upstreams.vite]\naddress = \"127.0.0.1:5173\"\n",
-        ));
+        ), &[]);
         let vite = ups.get(&UpstreamName::vite()).unwrap();
         assert!(matches!(
             &*vite.resolution(),

@@ -476,3 +476,56 @@ pub fn ws_wait_for(ws: &mut Ws, kind: &str, timeout: Duration) -> serde_json::Va
         }
     }
 }
+
+/// Direct children of `pid` with their command lines (from /proc).
+pub fn children_of(pid: u32) -> Vec<(u32, String)> {
+    let mut out = Vec::new();
+    for entry in fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(child) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
+        let Ok(stat) = fs::read_to_string(format!("/proc/{child}/stat")) else { continue };
+        // Field 4 (ppid) comes after the parenthesised command name.
+        let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) else { continue };
+        let ppid: Option<u32> = rest.split_whitespace().nth(1).and_then(|p| p.parse().ok());
+        if ppid == Some(pid) && !rest.trim_start().starts_with('Z') {
+            let cmd = fs::read(format!("/proc/{child}/cmdline")).unwrap_or_default();
+            let cmd = String::from_utf8_lossy(&cmd).replace('\0', " ");
+            out.push((child, cmd.trim().to_string()));
+        }
+    }
+    out
+}
+
+/// True while a process with this PID exists and is not a zombie.
+pub fn alive(pid: u32) -> bool {
+    fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map(|s| s.rsplit_once(')').is_some_and(|(_, r)| !r.trim_start().starts_with('Z')))
+        .unwrap_or(false)
+}
+
+/// `[processes.app]` + `[processes.vite]` running the fixtures on auto ports.
+/// The Vite project is copied into `dir/web` so tests may edit it.
+pub fn supervised_fixtures_toml(dir: &Path, extra: &str) -> String {
+    let fixture = root().join("tests/fixtures/web");
+    let web = dir.join("web");
+    copy_tree(&fixture, &web, &["node_modules", ".vite-cache"]);
+    std::os::unix::fs::symlink(fixture.join("node_modules"), web.join("node_modules")).unwrap();
+    format!(
+        r#"[upstreams.vite]
+hotfile = "web/public/hot"
+
+[processes.app]
+command = ["{python}", "-m", "uvicorn", "app:app", "--app-dir", "{app}", "--host", "127.0.0.1", "--port", "{{port}}"]
+port = "auto"
+upstream = "app"
+
+[processes.vite]
+command = ["node", "node_modules/vite/bin/vite.js", "--port", "{{port}}"]
+cwd = "web"
+env = {{ VITE_PORT = "{{port}}", NO_COLOR = "1" }}
+port = "auto"
+upstream = "vite"
+{extra}"#,
+        python = root().join(".venv/bin/python").display(),
+        app = root().join("tests/fixtures/app").display(),
+    )
+}

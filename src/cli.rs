@@ -61,6 +61,16 @@ pub enum Command {
     Run,
     /// Validate the config, print it resolved and the routing table; exit 0 valid, 2 invalid
     Check,
+    /// Export openapi.json from the running app (or take --openapi), write routes.json and
+    /// routes.ts, run openapi-ts; exit non-zero on any failure. For CI pipelines.
+    Codegen {
+        /// Use this openapi.json instead of fetching it from the app
+        #[arg(long)]
+        openapi: Option<PathBuf>,
+        /// How long to wait for the app to answer
+        #[arg(long, default_value = "10s", value_parser = humantime::parse_duration)]
+        wait: std::time::Duration,
+    },
     /// Write a commented starter litevite.toml (refuses to overwrite)
     Init,
     /// Internal: guards supervised children against a gateway killed by SIGKILL

@@ -4,13 +4,14 @@
 pub mod admin;
 pub mod banner;
 pub mod cli;
+pub mod codegen;
 pub mod config;
 pub mod headers;
 pub mod pages;
 pub mod path;
+pub mod process;
 pub mod proxy;
 pub mod routing;
 pub mod server;
 pub mod state;
 pub mod upstream;
-pub mod process;

@@ -24,6 +24,7 @@ fn main() -> ExitCode {
         Command::Run => run(&cli.common),
         Command::Check => check(&cli.common),
         Command::Init => init(&cli.common),
+        Command::Codegen { ref openapi, wait } => codegen(&cli.common, openapi.as_deref(), wait),
         Command::Reap => ExitCode::SUCCESS,
     }
 }
@@ -73,6 +74,34 @@ fn check(common: &Common) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+fn codegen(
+    common: &Common,
+    openapi: Option<&std::path::Path>,
+    wait: std::time::Duration,
+) -> ExitCode {
+    let config = match load(common) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    match runtime.block_on(litevite_gw::codegen::oneshot::run(&config, openapi, wait)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: codegen failed: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
 fn init(common: &Common) -> ExitCode {
     let result = std::fs::OpenOptions::new()
         .write(true)
@@ -106,7 +135,9 @@ fn init(common: &Common) -> ExitCode {
 /// Readable lines by default, JSON with `--log-format json`; Pingora's `log` records are
 /// bridged in and kept to warnings unless RUST_LOG asks for more.
 fn init_logging(common: &Common) {
-    let from_env = std::env::var("RUST_LOG").ok().filter(|v| !v.trim().is_empty());
+    let from_env = std::env::var("RUST_LOG")
+        .ok()
+        .filter(|v| !v.trim().is_empty());
     let filter = from_env.and_then(|v| EnvFilter::try_new(v).ok()).unwrap_or_else(|| {
         let level = &common.log_level;
         EnvFilter::new(format!("{level},pingora=warn,pingora_core=warn,pingora_proxy=warn,pingora_load_balancing=warn"))

@@ -4,7 +4,7 @@
 //! shutdown, and a reaper process that stops the children even if the gateway is
 //! killed with SIGKILL.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::io::{BufRead, IsTerminal, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -36,7 +36,10 @@ const STOP_GRACE: Duration = Duration::from_secs(5);
 #[derive(Debug, thiserror::Error)]
 pub enum ProcessError {
     #[error("cannot pick a free port for [processes.{name}]: {source}")]
-    NoPort { name: String, source: std::io::Error },
+    NoPort {
+        name: String,
+        source: std::io::Error,
+    },
     #[error("cannot start the reaper that guards against orphaned children: {0}")]
     Reaper(std::io::Error),
 }
@@ -194,7 +197,12 @@ impl Child {
     }
 
     fn tail(&self) -> Vec<String> {
-        self.tail.lock().unwrap_or_else(|e| e.into_inner()).iter().cloned().collect()
+        self.tail
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .cloned()
+            .collect()
     }
 }
 
@@ -243,7 +251,8 @@ impl Supervisor {
         if self.children.is_empty() {
             return Ok(());
         }
-        *self.reaper.lock().unwrap_or_else(|e| e.into_inner()) = Some(Reaper::spawn().map_err(ProcessError::Reaper)?);
+        *self.reaper.lock().unwrap_or_else(|e| e.into_inner()) =
+            Some(Reaper::spawn().map_err(ProcessError::Reaper)?);
         for child in &self.children {
             let hotfile = child
                 .plan
@@ -272,11 +281,19 @@ impl Supervisor {
                 return;
             }
             if started.elapsed() > limit {
-                tracing::warn!("still waiting for {} after {:?}; starting anyway", waiting.join(", "), limit);
+                tracing::warn!(
+                    "still waiting for {} after {:?}; starting anyway",
+                    waiting.join(", "),
+                    limit
+                );
                 return;
             }
             if last_note.elapsed() >= Duration::from_secs(3) {
-                tracing::info!("waiting for {} to listen ({:.0} s)", waiting.join(", "), started.elapsed().as_secs_f64());
+                tracing::info!(
+                    "waiting for {} to listen ({:.0} s)",
+                    waiting.join(", "),
+                    started.elapsed().as_secs_f64()
+                );
                 last_note = Instant::now();
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -308,7 +325,14 @@ impl Supervisor {
             let how = status.map_or("could not be started".to_string(), describe_exit);
             if !child.ready.load(Ordering::Relaxed) && child.plan.port.is_some() {
                 let tail = child.tail();
-                let shown = if tail.is_empty() { "  (no output)".to_string() } else { tail.iter().map(|l| format!("  {l}")).collect::<Vec<_>>().join("\n") };
+                let shown = if tail.is_empty() {
+                    "  (no output)".to_string()
+                } else {
+                    tail.iter()
+                        .map(|l| format!("  {l}"))
+                        .collect::<Vec<_>>()
+                        .join("\n")
+                };
                 tracing::error!(
                     process = %name,
                     "{name} {how} during start-up; command: {} (cwd {})\nlast output:\n{shown}",
@@ -340,7 +364,11 @@ impl Supervisor {
     }
 
     /// Spawns the child once, relays its output until it exits, and returns its status.
-    async fn spawn_and_wait(self: &Arc<Self>, child: &Arc<Child>, hotfile: Option<&Path>) -> std::io::Result<Option<ExitStatus>> {
+    async fn spawn_and_wait(
+        self: &Arc<Self>,
+        child: &Arc<Child>,
+        hotfile: Option<&Path>,
+    ) -> std::io::Result<Option<ExitStatus>> {
         let plan = &child.plan;
         let mut cmd = tokio::process::Command::new(&plan.program);
         cmd.args(&plan.args)
@@ -359,12 +387,20 @@ impl Supervisor {
         }
         tracing::info!(process = %plan.name, pid, "started {}: {}", plan.name, plan.command_line());
         let relays = [
-            proc.stdout.take().map(|s| tokio::spawn(relay(s, child.clone(), self.output))),
-            proc.stderr.take().map(|s| tokio::spawn(relay(s, child.clone(), self.output))),
+            proc.stdout
+                .take()
+                .map(|s| tokio::spawn(relay(s, child.clone(), self.output))),
+            proc.stderr
+                .take()
+                .map(|s| tokio::spawn(relay(s, child.clone(), self.output))),
         ];
-        let readiness = plan
-            .port
-            .map(|port| tokio::spawn(self.clone().watch_ready(child.clone(), port, hotfile.map(Path::to_path_buf))));
+        let readiness = plan.port.map(|port| {
+            tokio::spawn(self.clone().watch_ready(
+                child.clone(),
+                port,
+                hotfile.map(Path::to_path_buf),
+            ))
+        });
         let status = proc.wait().await;
         if let Some(r) = readiness {
             r.abort();
@@ -387,9 +423,11 @@ impl Supervisor {
         let started = Instant::now();
         let addr = SocketAddr::from(([127, 0, 0, 1], port));
         loop {
-            let ok = tokio::task::spawn_blocking(move || TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok())
-                .await
-                .unwrap_or(false);
+            let ok = tokio::task::spawn_blocking(move || {
+                TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok()
+            })
+            .await
+            .unwrap_or(false);
             if ok {
                 child.ready.store(true, Ordering::Relaxed);
                 tracing::info!(
@@ -404,7 +442,9 @@ impl Supervisor {
                             self.reaper_send(&format!("rm {}", path.display()));
                             self.wrote_hotfile(path)
                         }
-                        Err(e) => tracing::warn!(hotfile = %path.display(), "cannot write the hotfile: {e}"),
+                        Err(e) => {
+                            tracing::warn!(hotfile = %path.display(), "cannot write the hotfile: {e}")
+                        }
                     }
                 }
                 return;
@@ -413,8 +453,48 @@ impl Supervisor {
         }
     }
 
+    /// PIDs of the process tree of the child serving `upstream` (None when no child
+    /// serves it or it is not running). A change means the app restarted its workers.
+    pub fn process_tree_of(&self, upstream: &UpstreamName) -> Option<BTreeSet<u32>> {
+        let child = self
+            .children
+            .iter()
+            .find(|c| c.plan.upstream.as_ref() == Some(upstream))?;
+        let root = child.pid()?;
+        let mut parents: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
+        for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+            let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+                continue;
+            };
+            let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+                continue;
+            };
+            let ppid = stat
+                .rsplit_once(')')
+                .and_then(|(_, rest)| rest.split_whitespace().nth(1)?.parse().ok());
+            if let Some(ppid) = ppid {
+                parents.entry(ppid).or_default().push(pid);
+            }
+        }
+        let mut tree = BTreeSet::from([root]);
+        let mut stack = vec![root];
+        while let Some(p) = stack.pop() {
+            for c in parents.get(&p).into_iter().flatten() {
+                if tree.insert(*c) {
+                    stack.push(*c);
+                }
+            }
+        }
+        Some(tree)
+    }
+
     fn reaper_send(&self, line: &str) {
-        if let Some(r) = self.reaper.lock().unwrap_or_else(|e| e.into_inner()).as_mut() {
+        if let Some(r) = self
+            .reaper
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_mut()
+        {
             r.send(line);
         }
     }
@@ -431,7 +511,11 @@ impl Supervisor {
     /// removes the hotfiles the gateway wrote; dismisses the reaper.
     pub async fn stop_all(&self) {
         self.stopping.store(true, Ordering::Relaxed);
-        let running: Vec<(Arc<Child>, u32)> = self.children.iter().filter_map(|c| c.pid().map(|p| (c.clone(), p))).collect();
+        let running: Vec<(Arc<Child>, u32)> = self
+            .children
+            .iter()
+            .filter_map(|c| c.pid().map(|p| (c.clone(), p)))
+            .collect();
         for (child, pid) in &running {
             tracing::info!(process = %child.plan.name, pid, "stopping {}", child.plan.name);
             let _ = killpg(Pid::from_raw(*pid as i32), Signal::SIGTERM);
@@ -446,7 +530,12 @@ impl Supervisor {
             }
             let _ = killpg(Pid::from_raw(*pid as i32), Signal::SIGKILL);
         }
-        for path in self.hotfiles.lock().unwrap_or_else(|e| e.into_inner()).drain(..) {
+        for path in self
+            .hotfiles
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .drain(..)
+        {
             let _ = std::fs::remove_file(&path);
         }
         if let Some(mut r) = self.reaper.lock().unwrap_or_else(|e| e.into_inner()).take() {
@@ -600,27 +689,76 @@ mod tests {
     fn backoff_doubles_caps_and_detects_crash_loops() {
         let mut b = Backoff::default();
         let quick = Duration::from_millis(100);
-        assert_eq!(b.on_exit(RestartPolicy::OnFailure, false, quick), AfterExit::Restart { delay: Duration::from_secs(1), attempt: 1 });
-        assert_eq!(b.on_exit(RestartPolicy::OnFailure, false, quick), AfterExit::Restart { delay: Duration::from_secs(2), attempt: 2 });
-        assert_eq!(b.on_exit(RestartPolicy::OnFailure, false, quick), AfterExit::Restart { delay: Duration::from_secs(4), attempt: 3 });
-        assert_eq!(b.on_exit(RestartPolicy::OnFailure, false, quick), AfterExit::Restart { delay: Duration::from_secs(8), attempt: 4 });
-        assert_eq!(b.on_exit(RestartPolicy::OnFailure, false, quick), AfterExit::CrashLoop { failures: 5 });
+        assert_eq!(
+            b.on_exit(RestartPolicy::OnFailure, false, quick),
+            AfterExit::Restart {
+                delay: Duration::from_secs(1),
+                attempt: 1
+            }
+        );
+        assert_eq!(
+            b.on_exit(RestartPolicy::OnFailure, false, quick),
+            AfterExit::Restart {
+                delay: Duration::from_secs(2),
+                attempt: 2
+            }
+        );
+        assert_eq!(
+            b.on_exit(RestartPolicy::OnFailure, false, quick),
+            AfterExit::Restart {
+                delay: Duration::from_secs(4),
+                attempt: 3
+            }
+        );
+        assert_eq!(
+            b.on_exit(RestartPolicy::OnFailure, false, quick),
+            AfterExit::Restart {
+                delay: Duration::from_secs(8),
+                attempt: 4
+            }
+        );
+        assert_eq!(
+            b.on_exit(RestartPolicy::OnFailure, false, quick),
+            AfterExit::CrashLoop { failures: 5 }
+        );
         // A long healthy run resets the count.
         let mut b = Backoff::default();
         for _ in 0..4 {
             b.on_exit(RestartPolicy::Always, false, quick);
         }
-        assert_eq!(b.on_exit(RestartPolicy::Always, false, HEALTHY_RUN), AfterExit::Restart { delay: Duration::from_secs(1), attempt: 1 });
-        let mut b = Backoff { consecutive_failures: 3 };
-        assert!(matches!(b.on_exit(RestartPolicy::Always, false, quick), AfterExit::Restart { delay, .. } if delay <= BACKOFF_CAP));
+        assert_eq!(
+            b.on_exit(RestartPolicy::Always, false, HEALTHY_RUN),
+            AfterExit::Restart {
+                delay: Duration::from_secs(1),
+                attempt: 1
+            }
+        );
+        let mut b = Backoff {
+            consecutive_failures: 3,
+        };
+        assert!(
+            matches!(b.on_exit(RestartPolicy::Always, false, quick), AfterExit::Restart { delay, .. } if delay <= BACKOFF_CAP)
+        );
     }
 
     #[test]
     fn policies_decide_whether_to_restart() {
         let t = Duration::from_secs(1);
-        assert_eq!(Backoff::default().on_exit(RestartPolicy::Never, false, t), AfterExit::Stop);
-        assert_eq!(Backoff::default().on_exit(RestartPolicy::OnFailure, true, t), AfterExit::Stop);
-        assert_eq!(Backoff::default().on_exit(RestartPolicy::Always, true, t), AfterExit::Restart { delay: Duration::from_secs(1), attempt: 0 });
+        assert_eq!(
+            Backoff::default().on_exit(RestartPolicy::Never, false, t),
+            AfterExit::Stop
+        );
+        assert_eq!(
+            Backoff::default().on_exit(RestartPolicy::OnFailure, true, t),
+            AfterExit::Stop
+        );
+        assert_eq!(
+            Backoff::default().on_exit(RestartPolicy::Always, true, t),
+            AfterExit::Restart {
+                delay: Duration::from_secs(1),
+                attempt: 0
+            }
+        );
     }
 
     #[test]
@@ -643,6 +781,9 @@ mod tests {
 
     #[test]
     fn strips_ansi_colours() {
-        assert_eq!(strip_ansi("\x1b[32m  VITE\x1b[39m v8 ready"), "  VITE v8 ready");
+        assert_eq!(
+            strip_ansi("\x1b[32m  VITE\x1b[39m v8 ready"),
+            "  VITE v8 ready"
+        );
     }
 }

@@ -14,6 +14,9 @@ use pingora::server::{RunArgs, Server, ShutdownSignal, ShutdownSignalWatch, Shut
 use pingora::services::background::BackgroundService;
 
 use crate::banner;
+use crate::codegen::pipeline::Pipeline;
+use crate::codegen::routes_json::RouteTable;
+use crate::codegen::service::CodegenService;
 use crate::config::{Config, UpstreamName};
 use crate::process::{self, OutputMode, Supervisor};
 use crate::proxy::Gateway;
@@ -47,8 +50,14 @@ pub fn run(config: Config, json_logs: bool) -> Result<(), ServerError> {
         .iter()
         .filter_map(|p| Some((p.upstream.clone()?, p.name.clone(), p.address()?)))
         .collect();
-    let vite_hotfile = config.upstream(&UpstreamName::vite()).and_then(|u| u.hotfile.clone());
-    let output = if json_logs { OutputMode::Json } else { OutputMode::Prefixed };
+    let vite_hotfile = config
+        .upstream(&UpstreamName::vite())
+        .and_then(|u| u.hotfile.clone());
+    let output = if json_logs {
+        OutputMode::Json
+    } else {
+        OutputMode::Prefixed
+    };
     let supervisor = Arc::new(Supervisor::new(plans, output));
     let state = Arc::new(AppState::new(config, &supervised));
 
@@ -78,6 +87,29 @@ pub fn run(config: Config, json_logs: bool) -> Result<(), ServerError> {
         },
     ));
 
+    let codegen_state = state.clone();
+    let pipeline = Pipeline::new(
+        state.config.load().codegen.clone(),
+        state
+            .config
+            .load()
+            .path
+            .parent()
+            .map(std::path::Path::to_path_buf)
+            .unwrap_or_default(),
+        state.codegen_log.clone(),
+        Some(Box::new(move |table: &RouteTable| {
+            codegen_state.set_app_routes(table)
+        })),
+    );
+    server.add_service(background_service(
+        "codegen",
+        CodegenService {
+            pipeline: Arc::new(pipeline),
+            upstreams: state.upstreams.clone(),
+            supervisor: supervisor.clone(),
+        },
+    ));
     server.add_service(background_service(
         "startup",
         Startup {

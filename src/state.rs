@@ -7,11 +7,14 @@ use std::time::Instant;
 
 use arc_swap::ArcSwap;
 
+use crate::codegen::routes_json::RouteTable;
+use crate::codegen::status::CodegenLog;
 use crate::config::{Config, UpstreamAddr, UpstreamName};
 use crate::routing::{AppRoutes, Router};
 use crate::upstream::Upstreams;
 
 pub struct AppState {
+    pub codegen_log: Arc<CodegenLog>,
     pub config: ArcSwap<Config>,
     pub router: ArcSwap<Router>,
     pub upstreams: Arc<Upstreams>,
@@ -25,6 +28,7 @@ impl AppState {
         let app_routes = load_app_routes(&config);
         let router = Router::new(&config, app_routes);
         AppState {
+            codegen_log: Arc::new(CodegenLog::default()),
             listen: config.gateway.listen,
             upstreams: Arc::new(Upstreams::new(&config, supervised)),
             router: ArcSwap::from_pointee(router),
@@ -43,5 +47,14 @@ fn load_app_routes(config: &Config) -> AppRoutes {
             AppRoutes::default()
         }),
         Err(_) => AppRoutes::default(),
+    }
+}
+
+impl AppState {
+    /// Swaps in a router that knows the app's current routes (for `fallback = "vite"`).
+    pub fn set_app_routes(&self, table: &RouteTable) {
+        let routes = AppRoutes::from_uris(table.routes.values().map(|r| r.uri.as_str()));
+        let config = self.config.load();
+        self.router.store(Arc::new(Router::new(&config, routes)));
     }
 }

@@ -75,12 +75,20 @@ pub struct Upstream {
 }
 
 impl Upstream {
-    fn new(cfg: &UpstreamConfig, gateway: SocketAddr, process: Option<(String, UpstreamAddr)>) -> Upstream {
+    fn new(
+        cfg: &UpstreamConfig,
+        gateway: SocketAddr,
+        process: Option<(String, UpstreamAddr)>,
+    ) -> Upstream {
         let up = Upstream {
             name: cfg.name.clone(),
             static_addr: cfg.address.clone(),
             // The gateway started this upstream itself: no hotfile discovery.
-            hotfile: if process.is_some() { None } else { cfg.hotfile.clone() },
+            hotfile: if process.is_some() {
+                None
+            } else {
+                cfg.hotfile.clone()
+            },
             process,
             gateway,
             resolution: ArcSwap::from_pointee(Resolution::Unavailable(Unavailable::NoHotfile(
@@ -108,7 +116,10 @@ impl Upstream {
             return false;
         }
         match &next {
-            Resolution::Ready { addr, via: Via::Hotfile(path) } => tracing::info!(
+            Resolution::Ready {
+                addr,
+                via: Via::Hotfile(path),
+            } => tracing::info!(
                 upstream = %self.name, address = %addr, hotfile = %path.display(),
                 "{} discovered at {addr} through the hotfile", self.name
             ),
@@ -262,7 +273,10 @@ impl Upstreams {
                     .iter()
                     .find(|(name, _, _)| *name == u.name)
                     .map(|(_, p, a)| (p.clone(), a.clone()));
-                (u.name.clone(), Arc::new(Upstream::new(u, config.gateway.listen, process)))
+                (
+                    u.name.clone(),
+                    Arc::new(Upstream::new(u, config.gateway.listen, process)),
+                )
             })
             .collect();
         Upstreams { map }
@@ -416,10 +430,13 @@ mod tests {
     #[test]
     fn static_address_is_the_fallback_when_no_hotfile() {
         let dir = tempfile::tempdir().unwrap();
-        let ups = Upstreams::new(&config(
-            dir.path(),
-            "[upstreams.vite]\naddress = \"127.0.0.1:5173\"\n",
-        ), &[]);
+        let ups = Upstreams::new(
+            &config(
+                dir.path(),
+                "[upstreams.vite]\naddress = \"127.0.0.1:5173\"\n",
+            ),
+            &[],
+        );
         let vite = ups.get(&UpstreamName::vite()).unwrap();
         assert!(matches!(
             &*vite.resolution(),

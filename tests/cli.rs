@@ -1,6 +1,9 @@
 //! Command-line behaviour of the real binary: check, init, exit codes, signals,
 //! a busy listen address, log formats.
 
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::net::TcpListener;

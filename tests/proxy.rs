@@ -1,6 +1,9 @@
 //! The gateway binary in front of a real Vite dev server and the real Litestar fixture
 //! app: routing, headers, streaming, WebSocket HMR, hotfile discovery, error pages.
 
+// Test code: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::fs;

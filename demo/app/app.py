@@ -61,7 +61,7 @@ TODOS: dict[int, Todo] = {
 }
 
 
-@get("/", name="home", media_type="text/html", include_in_schema=False)
+@get("/", name="home", media_type="text/html")
 async def home() -> str:
     return PAGE
 
@@ -106,8 +106,12 @@ async def clock() -> ServerSentEvent:
 
 
 def operation_id(route_handler, http_method, path_components) -> str:
-    """operationId = the handler's `name=`: what routes.ts is keyed by."""
-    return route_handler.name or route_handler.handler_name
+    """operationId = the handler's `name=` (the recipe in docs/codegen.md); handlers
+    serving several methods get `_<method>` appended, since operationIds are unique."""
+    name = route_handler.name or route_handler.handler_name
+    if len(route_handler.http_methods) > 1:
+        return f"{name}_{http_method.lower()}"
+    return name
 
 
 app = Litestar(

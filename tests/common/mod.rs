@@ -481,10 +481,16 @@ pub fn ws_wait_for(ws: &mut Ws, kind: &str, timeout: Duration) -> serde_json::Va
 pub fn children_of(pid: u32) -> Vec<(u32, String)> {
     let mut out = Vec::new();
     for entry in fs::read_dir("/proc").unwrap().flatten() {
-        let Ok(child) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
-        let Ok(stat) = fs::read_to_string(format!("/proc/{child}/stat")) else { continue };
+        let Ok(child) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = fs::read_to_string(format!("/proc/{child}/stat")) else {
+            continue;
+        };
         // Field 4 (ppid) comes after the parenthesised command name.
-        let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) else { continue };
+        let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) else {
+            continue;
+        };
         let ppid: Option<u32> = rest.split_whitespace().nth(1).and_then(|p| p.parse().ok());
         if ppid == Some(pid) && !rest.trim_start().starts_with('Z') {
             let cmd = fs::read(format!("/proc/{child}/cmdline")).unwrap_or_default();
@@ -498,7 +504,10 @@ pub fn children_of(pid: u32) -> Vec<(u32, String)> {
 /// True while a process with this PID exists and is not a zombie.
 pub fn alive(pid: u32) -> bool {
     fs::read_to_string(format!("/proc/{pid}/stat"))
-        .map(|s| s.rsplit_once(')').is_some_and(|(_, r)| !r.trim_start().starts_with('Z')))
+        .map(|s| {
+            s.rsplit_once(')')
+                .is_some_and(|(_, r)| !r.trim_start().starts_with('Z'))
+        })
         .unwrap_or(false)
 }
 

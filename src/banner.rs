@@ -26,6 +26,7 @@ struct Line {
 fn lines(state: &AppState) -> Vec<Line> {
     state
         .upstreams
+        .load()
         .iter()
         .map(|u| match &*u.resolution() {
             Resolution::Ready { addr, via } => Line {

@@ -41,7 +41,11 @@ fn run(common: &Common) -> ExitCode {
         Ok(c) => c,
         Err(code) => return code,
     };
-    match litevite_gw::server::run(config, common.log_format == LogFormat::Json) {
+    match litevite_gw::server::run(
+        config,
+        common.overrides(),
+        common.log_format == LogFormat::Json,
+    ) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             if common.log_format == LogFormat::Json {

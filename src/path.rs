@@ -20,6 +20,17 @@ pub enum PathRejection {
 }
 
 impl PathRejection {
+    /// A short metric label.
+    pub fn label(self) -> &'static str {
+        match self {
+            PathRejection::Traversal => "traversal",
+            PathRejection::Backslash => "backslash",
+            PathRejection::ControlByte => "control_byte",
+            PathRejection::InvalidUtf8 => "invalid_utf8",
+            PathRejection::NotAbsolute => "not_absolute",
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             PathRejection::Traversal => "path contains a '..' segment",

@@ -1,12 +1,14 @@
 //! The Pingora `ProxyHttp` implementation: thin phases that delegate decisions to
-//! `routing`, header rules to `headers`, and own responses to `admin` and `pages`.
+//! `routing`, header rules to `headers`, own responses to `admin` and `pages`, and
+//! bookkeeping to `metrics`.
 //!
-//! Phase order (pingora 0.9): request_filter → upstream_peer → upstream_request_filter
-//! → response_filter → logging; fail_to_proxy on fatal errors.
+//! Phase order (pingora 0.9): request_filter → upstream_peer (again on a retried
+//! connect) → upstream_request_filter → response_filter → logging; fail_to_connect and
+//! fail_to_proxy on errors.
 
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use async_trait::async_trait;
 use http::header;
@@ -18,14 +20,19 @@ use pingora::{Error, ErrorSource, ErrorType, Result};
 use crate::admin;
 use crate::config::{RouteAction, UpstreamAddr};
 use crate::headers;
+use crate::metrics::Metrics;
 use crate::pages::{Format, UpstreamProblem, ERROR_MARKER};
 use crate::routing::{ProxyTarget, RequestFacts, Rewrite, Route, Router};
 use crate::server::IN_FLIGHT;
-use crate::state::AppState;
+use crate::state::{AppState, RequestRecord};
 use crate::upstream::{Resolution, Upstream};
 
 /// Connect timeout to an upstream; loopback refusals are immediate anyway.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// Pause between connect attempts while a restarting upstream is waited for.
+const RETRY_PAUSE: Duration = Duration::from_millis(100);
+/// A non-ping WebSocket that ends this soon after its 101 is counted as an early close.
+const EARLY_CLOSE: Duration = Duration::from_millis(100);
 
 /// The gateway's proxy service.
 pub struct Gateway {
@@ -41,6 +48,13 @@ pub struct RequestCtx {
     addr: Option<UpstreamAddr>,
     /// Counted in `server::IN_FLIGHT` (until logged, or until upgraded to a WebSocket).
     in_flight: bool,
+    internal: bool,
+    websocket: bool,
+    vite_ping: bool,
+    upgraded_at: Option<Instant>,
+    /// Connect refusals are retried until then (an upstream restarting).
+    retry_until: Option<Instant>,
+    connect_attempts: u32,
 }
 
 impl RequestCtx {
@@ -64,12 +78,18 @@ impl ProxyHttp for Gateway {
     fn new_ctx(&self) -> RequestCtx {
         IN_FLIGHT.fetch_add(1, Ordering::Relaxed);
         RequestCtx {
-            in_flight: true,
             started: Instant::now(),
             router: None,
             target: None,
             upstream: None,
             addr: None,
+            in_flight: true,
+            internal: false,
+            websocket: false,
+            vite_ping: false,
+            upgraded_at: None,
+            retry_until: None,
+            connect_attempts: 0,
         }
     }
 
@@ -89,6 +109,7 @@ impl ProxyHttp for Gateway {
             }
         };
         ctx.router = Some(router.clone());
+        ctx.websocket = headers::is_websocket_upgrade(session.req_header());
         match route {
             Route::Reject(why) => {
                 tracing::warn!(
@@ -96,11 +117,17 @@ impl ProxyHttp for Gateway {
                     reason = why.as_str(),
                     "rejected request"
                 );
+                self.state
+                    .metrics
+                    .rejected_requests
+                    .with_label_values(&[why.label()])
+                    .inc();
                 let body = format!("400 Bad Request: {}\n", why.as_str());
                 admin::write(session, 400, "text/plain; charset=utf-8", &body, &[]).await?;
                 Ok(true)
             }
             Route::Internal(endpoint) => {
+                ctx.internal = true;
                 admin::serve(session, endpoint, &self.state).await?;
                 Ok(true)
             }
@@ -129,11 +156,12 @@ impl ProxyHttp for Gateway {
                             Error::e_explain(ErrorType::InternalError, "bad Location")
                         })?;
                         extra.push((header::LOCATION, location));
+                        let body = format!("Redirecting to {to}\n");
                         admin::write(
                             session,
                             status.as_u16(),
                             "text/plain; charset=utf-8",
-                            &format!("Redirecting to {to}\n"),
+                            &body,
                             &extra,
                         )
                         .await?
@@ -142,39 +170,7 @@ impl ProxyHttp for Gateway {
                 }
                 Ok(true)
             }
-            Route::Proxy(target) => {
-                let Some(upstream) = self.state.upstreams.get(&target.upstream).cloned() else {
-                    return Error::e_explain(
-                        ErrorType::InternalError,
-                        "upstream missing from the registry",
-                    );
-                };
-                ctx.target = Some(target);
-                match &*upstream.resolution() {
-                    Resolution::Ready { addr, .. } => {
-                        ctx.addr = Some(addr.clone());
-                        ctx.upstream = Some(upstream);
-                    }
-                    Resolution::Unavailable(why) => {
-                        let problem = UpstreamProblem {
-                            status: 503,
-                            upstream: upstream.name.to_string(),
-                            address: None,
-                            cause: why.cause(),
-                            next_step: upstream.next_step(),
-                        };
-                        ctx.upstream = Some(upstream);
-                        write_problem(session, &problem).await?;
-                        return Ok(true);
-                    }
-                }
-                if headers::is_websocket_upgrade(session.req_header()) {
-                    // Pingora keeps the 60 s downstream read timeout after an upgrade; an idle
-                    // HMR socket (browsers send no pings) would be cut every minute.
-                    session.set_read_timeout(None);
-                }
-                Ok(false)
-            }
+            Route::Proxy(target) => self.prepare_proxy(session, ctx, target).await,
         }
     }
 
@@ -183,12 +179,35 @@ impl ProxyHttp for Gateway {
         _session: &mut Session,
         ctx: &mut RequestCtx,
     ) -> Result<Box<HttpPeer>> {
+        if ctx.connect_attempts > 0 {
+            tokio::time::sleep(RETRY_PAUSE).await;
+        }
+        ctx.connect_attempts += 1;
         let Some(addr) = &ctx.addr else {
             return Error::e_explain(ErrorType::InternalError, "no upstream address chosen");
         };
         let mut peer = HttpPeer::new(addr.socket, false, String::new());
         peer.options.connection_timeout = Some(CONNECT_TIMEOUT);
         Ok(Box::new(peer))
+    }
+
+    fn fail_to_connect(
+        &self,
+        _session: &mut Session,
+        _peer: &HttpPeer,
+        ctx: &mut RequestCtx,
+        mut e: Box<Error>,
+    ) -> Box<Error> {
+        // A refused connection during a restart (uvicorn reload, supervised restart):
+        // try again for a moment rather than show an error page.
+        if *e.etype() == ErrorType::ConnectRefused
+            && ctx
+                .retry_until
+                .is_some_and(|t| Instant::now() + RETRY_PAUSE < t)
+        {
+            e.set_retry(true);
+        }
+        e
     }
 
     async fn upstream_request_filter(
@@ -229,9 +248,29 @@ impl ProxyHttp for Gateway {
         upstream_response: &mut ResponseHeader,
         ctx: &mut RequestCtx,
     ) -> Result<()> {
-        if upstream_response.status == http::StatusCode::SWITCHING_PROTOCOLS {
-            // A WebSocket may stay open for hours: shutdown must not wait for it.
-            ctx.leave_in_flight();
+        if ctx.websocket {
+            let name = ctx.upstream_name().to_string();
+            if upstream_response.status == http::StatusCode::SWITCHING_PROTOCOLS {
+                // A WebSocket may stay open for hours: shutdown must not wait for it.
+                ctx.leave_in_flight();
+                ctx.upgraded_at = Some(Instant::now());
+                self.state
+                    .metrics
+                    .websocket_upgrades
+                    .with_label_values(&[&name, "ok"])
+                    .inc();
+                self.state
+                    .metrics
+                    .websocket_connections
+                    .with_label_values(&[&name])
+                    .inc();
+            } else {
+                self.state
+                    .metrics
+                    .websocket_upgrades
+                    .with_label_values(&[&name, "refused"])
+                    .inc();
+            }
         }
         if let (Some(i), Some(router)) =
             (ctx.target.as_ref().and_then(ProxyTarget::rule), &ctx.router)
@@ -256,7 +295,7 @@ impl ProxyHttp for Gateway {
         e: &Error,
         ctx: &mut RequestCtx,
     ) -> FailToProxy {
-        let (status, cause) = classify(e);
+        let (status, cause, kind) = classify(e);
         if status == 0 {
             return FailToProxy {
                 error_code: 0,
@@ -265,20 +304,32 @@ impl ProxyHttp for Gateway {
         }
         match (&ctx.upstream, *e.esource() == ErrorSource::Upstream) {
             (Some(upstream), true) => {
+                let name = upstream.name.as_str();
+                self.state
+                    .metrics
+                    .upstream_errors
+                    .with_label_values(&[name, kind])
+                    .inc();
+                if ctx.websocket {
+                    self.state
+                        .metrics
+                        .websocket_upgrades
+                        .with_label_values(&[name, "failed"])
+                        .inc();
+                }
                 let address = ctx.addr.as_ref().map(|a| a.authority.clone());
                 if upstream.mark_reachable(false) {
                     tracing::warn!(
-                        upstream = %upstream.name,
+                        upstream = name,
                         address = address.as_deref().unwrap_or(""),
-                        "{} is not answering at {}: {cause}; next step: {}",
-                        upstream.name,
+                        "{name} is not answering at {}: {cause}; next step: {}",
                         address.as_deref().unwrap_or("?"),
                         upstream.next_step()
                     );
                 }
                 let problem = UpstreamProblem {
                     status,
-                    upstream: upstream.name.to_string(),
+                    upstream: name.to_string(),
                     address,
                     cause,
                     next_step: upstream.next_step(),
@@ -301,50 +352,173 @@ impl ProxyHttp for Gateway {
     async fn logging(&self, session: &mut Session, e: Option<&Error>, ctx: &mut RequestCtx) {
         ctx.leave_in_flight();
         let status = session.response_written().map_or(0, |r| r.status.as_u16());
+        let upstream = ctx.upstream_name().to_string();
+        let metrics = &self.state.metrics;
+        if let Some(at) = ctx.upgraded_at {
+            metrics
+                .websocket_connections
+                .with_label_values(&[&upstream])
+                .dec();
+            if !ctx.vite_ping && at.elapsed() < EARLY_CLOSE {
+                metrics
+                    .websocket_early_closes
+                    .with_label_values(&[&upstream])
+                    .inc();
+                tracing::debug!(upstream = %upstream, "websocket closed right after its 101");
+            }
+        }
         if e.is_none() && status != 0 {
-            if let (Some(upstream), Some(addr)) = (&ctx.upstream, &ctx.addr) {
-                if upstream.mark_reachable(true) {
-                    tracing::info!(upstream = %upstream.name, address = %addr, "{} is answering again at {addr}", upstream.name);
+            if let (Some(up), Some(addr)) = (&ctx.upstream, &ctx.addr) {
+                if up.mark_reachable(true) {
+                    tracing::info!(upstream = %up.name, address = %addr, "{} is answering again at {addr}", up.name);
                 }
             }
         }
+        let method = Metrics::method_label(&session.req_header().method);
+        let status_label = if status == 0 {
+            "none".to_string()
+        } else {
+            status.to_string()
+        };
+        let elapsed = ctx.started.elapsed();
+        metrics
+            .requests
+            .with_label_values(&[&upstream, method, &status_label])
+            .inc();
+        metrics
+            .request_duration
+            .with_label_values(&[&upstream])
+            .observe(elapsed.as_secs_f64());
+        let path = String::from_utf8_lossy(session.req_header().raw_path()).into_owned();
+        if !ctx.internal {
+            self.state.recent.push(RequestRecord {
+                at: SystemTime::now(),
+                method: method.to_string(),
+                path: path.chars().take(200).collect(),
+                status,
+                ms: elapsed.as_secs_f64() * 1000.0,
+                upstream: upstream.clone(),
+            });
+        }
         tracing::debug!(
-            method = %session.req_header().method,
-            path = %String::from_utf8_lossy(session.req_header().raw_path()),
+            method,
+            path = %path,
             status,
-            upstream = ctx.upstream_name(),
+            upstream = %upstream,
             reason = ?ctx.target.as_ref().map(|t| t.reason),
-            ms = ctx.started.elapsed().as_secs_f64() * 1000.0,
+            ms = elapsed.as_secs_f64() * 1000.0,
             "request"
         );
     }
 }
 
-/// Maps a proxy error to the status to answer and a cause in plain words; 0 means the
-/// client is gone and nothing can be written.
-fn classify(e: &Error) -> (u16, String) {
+impl Gateway {
+    /// Resolves the upstream, applies health and the restart window, and readies the context.
+    async fn prepare_proxy(
+        &self,
+        session: &mut Session,
+        ctx: &mut RequestCtx,
+        target: ProxyTarget,
+    ) -> Result<bool> {
+        let Some(upstream) = self.state.upstreams.load().get(&target.upstream).cloned() else {
+            return Error::e_explain(
+                ErrorType::InternalError,
+                "upstream missing from the registry",
+            );
+        };
+        ctx.vite_ping = ctx.websocket
+            && session
+                .req_header()
+                .headers
+                .get(header::SEC_WEBSOCKET_PROTOCOL)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|p| p.split(',').any(|p| p.trim() == "vite-ping"));
+        ctx.target = Some(target);
+        ctx.upstream = Some(upstream.clone());
+        let window = upstream.health_config.retry_window;
+        let addr = match &*upstream.resolution() {
+            Resolution::Ready { addr, .. } => addr.clone(),
+            Resolution::Unavailable(why) => {
+                self.state
+                    .metrics
+                    .upstream_errors
+                    .with_label_values(&[upstream.name.as_str(), "unavailable"])
+                    .inc();
+                let problem = UpstreamProblem {
+                    status: 503,
+                    upstream: upstream.name.to_string(),
+                    address: None,
+                    cause: why.cause(),
+                    next_step: upstream.next_step(),
+                };
+                write_problem(session, &problem).await?;
+                return Ok(true);
+            }
+        };
+        if let Some(down) = upstream.health.down_for() {
+            if down > window {
+                // Marked down for a while: answer at once instead of waiting on connects.
+                self.state
+                    .metrics
+                    .upstream_errors
+                    .with_label_values(&[upstream.name.as_str(), "unavailable"])
+                    .inc();
+                let problem = UpstreamProblem {
+                    status: 503,
+                    upstream: upstream.name.to_string(),
+                    address: Some(addr.authority.clone()),
+                    cause: format!(
+                        "it failed its last {} health checks ({}) and has been down for {:.0} s",
+                        upstream.health_config.fall,
+                        upstream.health.last_error().unwrap_or_default(),
+                        down.as_secs_f64()
+                    ),
+                    next_step: upstream.next_step(),
+                };
+                write_problem(session, &problem).await?;
+                return Ok(true);
+            }
+        }
+        ctx.retry_until = Some(ctx.started + window);
+        ctx.addr = Some(addr);
+        if ctx.websocket {
+            // Pingora keeps the 60 s downstream read timeout after an upgrade; an idle
+            // HMR socket (browsers send no pings) would be cut every minute.
+            session.set_read_timeout(None);
+        }
+        Ok(false)
+    }
+}
+
+/// Maps a proxy error to the status to answer, a cause in plain words and a metric
+/// kind; status 0 means the client is gone and nothing can be written.
+fn classify(e: &Error) -> (u16, String, &'static str) {
     use ErrorType::*;
     match (e.esource(), e.etype()) {
-        (_, HTTPStatus(code)) => (*code, format!("HTTP {code}")),
-        (ErrorSource::Upstream, ConnectRefused) => (502, "connection refused".into()),
-        (ErrorSource::Upstream, ConnectTimedout) => (504, "connecting timed out".into()),
+        (_, HTTPStatus(code)) => (*code, format!("HTTP {code}"), "status"),
+        (ErrorSource::Upstream, ConnectRefused) => (502, "connection refused".into(), "refused"),
+        (ErrorSource::Upstream, ConnectTimedout) => (504, "connecting timed out".into(), "timeout"),
         (ErrorSource::Upstream, ReadTimedout | WriteTimedout) => {
-            (504, "it did not answer in time".into())
+            (504, "it did not answer in time".into(), "timeout")
         }
-        (ErrorSource::Upstream, ConnectionClosed) => {
-            (502, "it closed the connection before answering".into())
+        (ErrorSource::Upstream, ConnectionClosed) => (
+            502,
+            "it closed the connection before answering".into(),
+            "reset",
+        ),
+        (ErrorSource::Upstream, ReadError | WriteError) => {
+            (502, "the connection was reset".into(), "reset")
         }
-        (ErrorSource::Upstream, ReadError | WriteError) => (502, "the connection was reset".into()),
         (ErrorSource::Upstream, InvalidHTTPHeader | H1Error) => {
-            (502, "it sent an invalid HTTP response".into())
+            (502, "it sent an invalid HTTP response".into(), "invalid")
         }
-        (ErrorSource::Upstream, _) => (502, e.to_string()),
+        (ErrorSource::Upstream, _) => (502, e.to_string(), "other"),
         (
             ErrorSource::Downstream,
             ReadError | WriteError | ConnectionClosed | ReadTimedout | WriteTimedout,
-        ) => (0, String::new()),
-        (ErrorSource::Downstream, _) => (400, "bad request".into()),
-        _ => (500, e.to_string()),
+        ) => (0, String::new(), "client"),
+        (ErrorSource::Downstream, _) => (400, "bad request".into(), "client"),
+        _ => (500, e.to_string(), "internal"),
     }
 }
 

@@ -17,9 +17,11 @@ use crate::banner;
 use crate::codegen::pipeline::Pipeline;
 use crate::codegen::routes_json::RouteTable;
 use crate::codegen::service::CodegenService;
-use crate::config::{Config, UpstreamName};
+use crate::config::{Config, Overrides, UpstreamName};
+use crate::health::HealthService;
 use crate::process::{self, OutputMode, Supervisor};
 use crate::proxy::Gateway;
+use crate::reload::ConfigWatcher;
 use crate::state::AppState;
 use crate::upstream::HotfileWatcher;
 
@@ -41,7 +43,7 @@ pub enum ServerError {
 pub static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
 
 /// Runs the gateway until SIGINT or SIGTERM; returns after a clean shutdown.
-pub fn run(config: Config, json_logs: bool) -> Result<(), ServerError> {
+pub fn run(config: Config, overrides: Overrides, json_logs: bool) -> Result<(), ServerError> {
     let started = Instant::now();
     preflight_bind(config.gateway.listen)?;
     let grace = config.gateway.shutdown_grace;
@@ -59,7 +61,7 @@ pub fn run(config: Config, json_logs: bool) -> Result<(), ServerError> {
         OutputMode::Prefixed
     };
     let supervisor = Arc::new(Supervisor::new(plans, output));
-    let state = Arc::new(AppState::new(config, &supervised));
+    let state = Arc::new(AppState::new(config, overrides, &supervised));
 
     let conf = ServerConf {
         threads: 2,
@@ -67,6 +69,8 @@ pub fn run(config: Config, json_logs: bool) -> Result<(), ServerError> {
         // so pingora need not sleep: its default would keep the process up for minutes.
         grace_period_seconds: Some(0),
         graceful_shutdown_timeout_seconds: Some(1),
+        // Connect retries while an upstream restarts (retry_window / 100 ms each).
+        max_retries: 64,
         ..ServerConf::default()
     };
     let mut server = Server::new_with_opt_and_conf(None, conf);
@@ -83,7 +87,7 @@ pub fn run(config: Config, json_logs: bool) -> Result<(), ServerError> {
     server.add_service(background_service(
         "hotfile watcher",
         HotfileWatcher {
-            upstreams: state.upstreams.clone(),
+            state: state.clone(),
         },
     ));
 
@@ -103,10 +107,22 @@ pub fn run(config: Config, json_logs: bool) -> Result<(), ServerError> {
         })),
     );
     server.add_service(background_service(
+        "health checks",
+        HealthService {
+            state: state.clone(),
+        },
+    ));
+    server.add_service(background_service(
+        "config watcher",
+        ConfigWatcher {
+            state: state.clone(),
+        },
+    ));
+    server.add_service(background_service(
         "codegen",
         CodegenService {
             pipeline: Arc::new(pipeline),
-            upstreams: state.upstreams.clone(),
+            state: state.clone(),
             supervisor: supervisor.clone(),
         },
     ));

@@ -14,7 +14,8 @@ use notify::{RecursiveMode, Watcher};
 use pingora::server::ShutdownWatch;
 use pingora::services::background::BackgroundService;
 
-use crate::config::{Config, UpstreamAddr, UpstreamConfig, UpstreamName};
+use crate::config::{Config, HealthConfig, UpstreamAddr, UpstreamConfig, UpstreamName};
+use crate::health::HealthState;
 
 /// How the current address was found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,6 +73,13 @@ pub struct Upstream {
     resolution: ArcSwap<Resolution>,
     /// Last outcome seen by the proxy, so state changes are logged once, not per request.
     reachable: AtomicBool,
+    pub required: bool,
+    pub health_config: HealthConfig,
+    /// For the vite upstream: its base, where its liveness ping is answered.
+    pub vite_base: Option<String>,
+    pub health: HealthState,
+    /// What this upstream was built from; an unchanged key is reused across reloads.
+    key: String,
 }
 
 impl Upstream {
@@ -79,8 +87,15 @@ impl Upstream {
         cfg: &UpstreamConfig,
         gateway: SocketAddr,
         process: Option<(String, UpstreamAddr)>,
+        vite_base: Option<String>,
     ) -> Upstream {
+        let key = format!("{cfg:?}|{gateway}|{process:?}|{vite_base:?}");
         let up = Upstream {
+            required: cfg.required,
+            health_config: cfg.health.clone(),
+            health: HealthState::new(cfg.health.rise, cfg.health.fall),
+            vite_base,
+            key,
             name: cfg.name.clone(),
             static_addr: cfg.address.clone(),
             // The gateway started this upstream itself: no hotfile discovery.
@@ -265,6 +280,16 @@ impl Upstreams {
     /// `supervised` lists the upstreams served by the gateway's own children:
     /// (upstream, process name, address).
     pub fn new(config: &Config, supervised: &[(UpstreamName, String, UpstreamAddr)]) -> Upstreams {
+        Upstreams::rebuild(config, supervised, None)
+    }
+
+    /// Builds the registry for `config`, reusing from `previous` every upstream whose
+    /// configuration did not change (it keeps its health state and discovered address).
+    pub fn rebuild(
+        config: &Config,
+        supervised: &[(UpstreamName, String, UpstreamAddr)],
+        previous: Option<&Upstreams>,
+    ) -> Upstreams {
         let map = config
             .upstreams
             .values()
@@ -273,10 +298,16 @@ impl Upstreams {
                     .iter()
                     .find(|(name, _, _)| *name == u.name)
                     .map(|(_, p, a)| (p.clone(), a.clone()));
-                (
-                    u.name.clone(),
-                    Arc::new(Upstream::new(u, config.gateway.listen, process)),
-                )
+                let vite_base = u
+                    .name
+                    .is_vite()
+                    .then(|| config.vite.base.as_str().to_string());
+                let fresh = Upstream::new(u, config.gateway.listen, process, vite_base);
+                let up = match previous.and_then(|p| p.get(&u.name)) {
+                    Some(old) if old.key == fresh.key => old.clone(),
+                    _ => Arc::new(fresh),
+                };
+                (u.name.clone(), up)
             })
             .collect();
         Upstreams { map }
@@ -302,7 +333,7 @@ impl Upstreams {
 /// Watches hotfiles with `notify` (plus a slow poll, for directories created later)
 /// and re-reads them on change.
 pub struct HotfileWatcher {
-    pub upstreams: Arc<Upstreams>,
+    pub state: Arc<crate::state::AppState>,
 }
 
 /// Backstop poll interval: catches a hotfile whose directory did not exist at start.
@@ -311,10 +342,8 @@ const HOTFILE_POLL: Duration = Duration::from_secs(1);
 #[async_trait]
 impl BackgroundService for HotfileWatcher {
     async fn start(&self, mut shutdown: ShutdownWatch) {
-        let watched = self.upstreams.with_hotfiles();
-        if watched.is_empty() {
-            return;
-        }
+        // Hotfile paths can change with a config reload: the 1 s poll follows them.
+        let watched = self.state.upstreams.load().with_hotfiles();
         let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
         let watcher = notify::recommended_watcher(move |event: notify::Result<notify::Event>| {
             if event.is_ok() {
@@ -350,7 +379,7 @@ impl BackgroundService for HotfileWatcher {
                 }
                 _ = poll.tick() => {}
             }
-            for up in &watched {
+            for up in self.state.upstreams.load().with_hotfiles() {
                 up.refresh();
             }
         }

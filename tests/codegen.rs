@@ -129,11 +129,11 @@ fn the_gateway_writes_all_artifacts_and_follows_app_changes() {
         fs::read_to_string(gen.join("routes.ts")).unwrap(),
         fs::read_to_string(golden("routes.ts")).unwrap()
     );
-    wait_until(
-        "openapi-ts output under api/",
-        Duration::from_secs(60),
-        || gen.join("api/sdk.gen.ts").exists().then_some(()),
-    );
+    // openapi-ts writes its files one after another: wait for the run to end.
+    wait_until("openapi-ts to finish", Duration::from_secs(60), || {
+        gw.proc.log().contains("openapi-ts finished").then_some(())
+    });
+    assert!(gen.join("api/sdk.gen.ts").exists());
     assert!(fs::read_to_string(gen.join("api/types.gen.ts"))
         .unwrap()
         .contains("UserIn"));

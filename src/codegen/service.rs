@@ -20,7 +20,8 @@ use super::pipeline::Pipeline;
 use super::runner::{run_debounced, Trigger};
 use crate::config::{HookConfig, UpstreamName};
 use crate::process::Supervisor;
-use crate::upstream::{Resolution, Upstreams};
+use crate::state::AppState;
+use crate::upstream::Resolution;
 
 /// How often the app is checked (a TCP connect: silent in the app's access log).
 const APP_POLL: Duration = Duration::from_millis(300);
@@ -29,7 +30,7 @@ const FETCH_TIMEOUT: Duration = Duration::from_secs(10);
 
 pub struct CodegenService {
     pub pipeline: Arc<Pipeline>,
-    pub upstreams: Arc<Upstreams>,
+    pub state: Arc<AppState>,
     pub supervisor: Arc<Supervisor>,
 }
 
@@ -66,7 +67,7 @@ impl BackgroundService for CodegenService {
         if cfg.export {
             tasks.push(tokio::spawn(export_loop(
                 p.clone(),
-                self.upstreams.clone(),
+                self.state.clone(),
                 self.supervisor.clone(),
             )));
         }
@@ -80,10 +81,7 @@ impl BackgroundService for CodegenService {
 /// Exports when the app first answers, after every time it comes back, and after a
 /// supervised app's worker process changes (uvicorn `--reload` keeps the port open,
 /// so a reload is invisible to a connect check).
-async fn export_loop(p: Arc<Pipeline>, upstreams: Arc<Upstreams>, supervisor: Arc<Supervisor>) {
-    let Some(app) = upstreams.get(&UpstreamName::app()).cloned() else {
-        return;
-    };
+async fn export_loop(p: Arc<Pipeline>, state: Arc<AppState>, supervisor: Arc<Supervisor>) {
     let mut was_up = false;
     let mut pending = true;
     let mut last_tree: Option<BTreeSet<u32>> = None;
@@ -91,6 +89,10 @@ async fn export_loop(p: Arc<Pipeline>, upstreams: Arc<Upstreams>, supervisor: Ar
     let mut waiting_since = Instant::now();
     let mut noted_wait = false;
     loop {
+        // Looked up each time: a config reload may replace the app upstream.
+        let Some(app) = state.upstreams.load().get(&UpstreamName::app()).cloned() else {
+            return;
+        };
         let addr = match &*app.resolution() {
             Resolution::Ready { addr, .. } => Some(addr.clone()),
             Resolution::Unavailable(_) => None,

@@ -203,6 +203,8 @@ pub struct HealthConfig {
     pub fall: u32,
     /// Path probed on the app (any status below 500 is up); Vite is probed with its ping.
     pub path: String,
+    /// How long a request may wait for a restarting upstream before it gets an error page.
+    pub retry_window: Duration,
 }
 
 impl Default for HealthConfig {
@@ -213,6 +215,7 @@ impl Default for HealthConfig {
             rise: 2,
             fall: 3,
             path: "/".into(),
+            retry_window: Duration::from_secs(2),
         }
     }
 }
@@ -720,6 +723,11 @@ impl Validator<'_> {
             rise: count("rise", &raw.rise, inherit.rise)?,
             fall: count("fall", &raw.fall, inherit.fall)?,
             path,
+            retry_window: self.duration(
+                &format!("{table}.retry_window"),
+                self.file(&raw.retry_window),
+                inherit.retry_window,
+            )?,
         })
     }
 

@@ -59,6 +59,7 @@ pub struct RawHealth {
     pub rise: Option<Spanned<i64>>,
     pub fall: Option<Spanned<i64>>,
     pub path: Option<SStr>,
+    pub retry_window: Option<SStr>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -56,12 +56,13 @@ impl Config {
             let h = &up.health;
             writeln!(
                 o,
-                "health = {{ interval = \"{}\", timeout = \"{}\", rise = {}, fall = {}, path = \"{}\" }}",
+                "health = {{ interval = \"{}\", timeout = \"{}\", rise = {}, fall = {}, path = \"{}\", retry_window = \"{}\" }}",
                 dur(h.interval),
                 dur(h.timeout),
                 h.rise,
                 h.fall,
-                h.path
+                h.path,
+                dur(h.retry_window)
             )?;
         }
         let v = &self.vite;

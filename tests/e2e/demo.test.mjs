@@ -7,7 +7,7 @@ import fs from "node:fs";
 import path from "node:path";
 import { after, before, test } from "node:test";
 
-import { killChild, launchBrowser, startDemo, stopDemo, waitUntil } from "./harness.mjs";
+import { ROOT, killChild, launchBrowser, startDemo, stopDemo, waitUntil } from "./harness.mjs";
 
 let demo;
 let browser;
@@ -81,6 +81,26 @@ test("editing CSS changes the computed style without a reload", async () => {
   await page.waitForFunction(() => getComputedStyle(document.querySelector("h1")).color === "rgb(200, 30, 40)");
   console.log(`timing: CSS HMR (file write -> computed style) ${Date.now() - t0} ms`);
   assert.equal(await page.evaluate(() => window.__liteviteMarker), "kept");
+});
+
+test("the status page renders both upstreams, the routing table and codegen runs", async () => {
+  const status = await browser.context.newPage();
+  const errors = [];
+  status.on("console", (m) => m.type() === "error" && errors.push(m.text()));
+  status.on("pageerror", (e) => errors.push(String(e)));
+  await status.goto(`${demo.url}_litevite/status`);
+  await status.waitForSelector(".up-card.up");
+  const cards = await status.$$eval(".up-card .name", (els) => els.map((e) => e.textContent));
+  assert.deepEqual(cards, ["app", "vite"]);
+  assert.match(await status.textContent("#routes"), /Routing table/);
+  assert.match(await status.textContent("#config"), /processes.vite/);
+  await waitUntil("codegen runs on the page", 10_000, async () => (await status.$$(".run")).length > 0);
+  await status.setViewportSize({ width: 1280, height: 900 });
+  const shot = path.join(ROOT, "target", "status-page.png");
+  await status.screenshot({ path: shot, fullPage: true });
+  console.log(`screenshot: ${shot}`);
+  assert.deepEqual(errors, []);
+  await status.close();
 });
 
 test("a killed Vite is restarted by the supervisor and the page recovers by itself", async () => {

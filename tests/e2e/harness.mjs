@@ -51,7 +51,10 @@ export async function startDemo() {
   copyTree(path.join(ROOT, "demo"), path.join(dir, "demo"), ["node_modules", "generated", "public", "__pycache__"]);
   fs.symlinkSync(path.join(ROOT, "demo/web/node_modules"), path.join(dir, "demo/web/node_modules"));
   fs.symlinkSync(path.join(ROOT, ".venv"), path.join(dir, ".venv"));
-  fs.copyFileSync(path.join(ROOT, "litevite.toml"), path.join(dir, "litevite.toml"));
+  // The demo's own config, with a short retry window so that a killed app is an outage
+  // the browser can see (by default requests wait 2 s for a restarting upstream).
+  const toml = fs.readFileSync(path.join(ROOT, "litevite.toml"), "utf8");
+  fs.writeFileSync(path.join(dir, "litevite.toml"), `${toml}\n[health]\nretry_window = "100ms"\n`);
   const port = await freePort();
   const logPath = path.join(dir, "gateway.log");
   const log = fs.openSync(logPath, "w");

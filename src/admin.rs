@@ -14,12 +14,24 @@ use crate::routing::Endpoint;
 use crate::state::AppState;
 use crate::upstream::{Resolution, Via};
 
-/// Answers an internal endpoint.
-pub async fn serve(session: &mut Session, endpoint: Endpoint, state: &AppState) -> Result<()> {
+/// Answers an internal endpoint; `authorized` is false only when auth is on and the
+/// request carries no valid credentials (then only healthz, readyz and login get here).
+pub async fn serve(
+    session: &mut Session,
+    endpoint: Endpoint,
+    state: &AppState,
+    authorized: bool,
+) -> Result<()> {
     match endpoint {
         Endpoint::Healthz => write(session, 200, "text/plain; charset=utf-8", "ok\n", &[]).await,
         Endpoint::Readyz => {
             let (ready, body) = readiness(state);
+            // Probes cannot carry a secret: without credentials, only the verdict.
+            let body = if authorized {
+                body
+            } else {
+                json!({ "ready": ready })
+            };
             write(
                 session,
                 if ready { 200 } else { 503 },
@@ -29,6 +41,7 @@ pub async fn serve(session: &mut Session, endpoint: Endpoint, state: &AppState) 
             )
             .await
         }
+        Endpoint::Login => login(session, state).await,
         Endpoint::Metrics => {
             let text = state.metrics.render();
             write(
@@ -68,7 +81,7 @@ pub async fn serve(session: &mut Session, endpoint: Endpoint, state: &AppState) 
                 .await
             }
         }
-        Endpoint::Login | Endpoint::NotFound => {
+        Endpoint::NotFound => {
             let body = json!({
                 "error": "not found",
                 "path": String::from_utf8_lossy(session.req_header().raw_path()),
@@ -89,6 +102,107 @@ pub async fn serve(session: &mut Session, endpoint: Endpoint, state: &AppState) 
 fn epoch(t: SystemTime) -> f64 {
     t.duration_since(UNIX_EPOCH)
         .map_or(0.0, |d| d.as_secs_f64())
+}
+
+/// The request path for logs: the login URL's query (it holds the token) is dropped.
+pub fn loggable_path(raw: &[u8]) -> String {
+    let path = String::from_utf8_lossy(raw);
+    if path.starts_with("/_litevite/login") {
+        return path.split('?').next().unwrap_or_default().to_string() + "?<redacted>";
+    }
+    path.into_owned()
+}
+
+/// `/_litevite/login?token=…&next=/path`: a good token sets the session cookie and
+/// redirects (same origin only); anything else gets the login page.
+async fn login(session: &mut Session, state: &AppState) -> Result<()> {
+    let Some(auth) = state.auth.load_full() else {
+        let body = json!({"error": "auth is not enabled", "hint": "add an [auth] section with a token, or set LITEVITE_TOKEN"});
+        return write(
+            session,
+            404,
+            "application/json",
+            &format!("{body:#}\n"),
+            &[],
+        )
+        .await;
+    };
+    let raw = String::from_utf8_lossy(session.req_header().raw_path()).into_owned();
+    let query = raw.split_once('?').map_or("", |(_, q)| q);
+    let token = crate::auth::query_param(query, "token");
+    let next = crate::auth::safe_next(crate::auth::query_param(query, "next").as_deref());
+    match token {
+        Some(t) if auth.token_matches(&t) => {
+            tracing::info!("login succeeded");
+            let location =
+                http::HeaderValue::from_str(&next).unwrap_or(http::HeaderValue::from_static("/"));
+            let cookie = http::HeaderValue::from_str(&auth.set_cookie())
+                .unwrap_or(http::HeaderValue::from_static(""));
+            write(
+                session,
+                302,
+                "text/plain; charset=utf-8",
+                "Signed in.\n",
+                &[
+                    (http::header::LOCATION, location),
+                    (http::header::SET_COOKIE, cookie),
+                ],
+            )
+            .await
+        }
+        given => {
+            if given.is_some() {
+                tracing::warn!("login failed: wrong token");
+                state
+                    .metrics
+                    .rejected_requests
+                    .with_label_values(&["bad_token"])
+                    .inc();
+            }
+            let page = crate::auth::login_page(&next, given.is_some());
+            write(session, 401, "text/html; charset=utf-8", &page, &[]).await
+        }
+    }
+}
+
+/// 401 for a request without valid credentials: a login page for browsers,
+/// problem+json for JSON clients, plain text otherwise.
+pub async fn unauthorized(session: &mut Session) -> Result<()> {
+    let accept = session
+        .req_header()
+        .headers
+        .get(http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    let challenge = (
+        http::header::WWW_AUTHENTICATE,
+        http::HeaderValue::from_static("Bearer realm=\"litevite-gw\""),
+    );
+    let next = crate::auth::safe_next(Some(&String::from_utf8_lossy(
+        session.req_header().raw_path(),
+    )));
+    match crate::pages::Format::negotiate(Some(&accept)) {
+        crate::pages::Format::Html => write(session, 401, "text/html; charset=utf-8", &crate::auth::login_page(&next, false), &[challenge]).await,
+        crate::pages::Format::Json => {
+            let body = json!({
+                "type": "https://litevite.dev/problems/unauthorized",
+                "title": "sign in required",
+                "status": 401,
+                "detail": "this gateway is protected by a token",
+                "next_step": "send `Authorization: Bearer <token>`, or open /_litevite/login?token=<token> once in the browser",
+            });
+            write(session, 401, "application/problem+json", &body.to_string(), &[challenge]).await
+        }
+        crate::pages::Format::Text => write(
+            session,
+            401,
+            "text/plain; charset=utf-8",
+            "401 sign in required: send `Authorization: Bearer <token>`, or open /_litevite/login?token=<token> once in the browser\n",
+            &[challenge],
+        )
+        .await,
+    }
 }
 
 /// Ready when every required upstream is up; the body lists each upstream's state.

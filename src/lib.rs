@@ -2,6 +2,7 @@
 //! and keeps their generated TypeScript in step with the app.
 
 pub mod admin;
+pub mod auth;
 pub mod banner;
 pub mod cli;
 pub mod codegen;

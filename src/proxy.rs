@@ -22,7 +22,7 @@ use crate::config::{RouteAction, UpstreamAddr};
 use crate::headers;
 use crate::metrics::Metrics;
 use crate::pages::{Format, UpstreamProblem, ERROR_MARKER};
-use crate::routing::{ProxyTarget, RequestFacts, Rewrite, Route, Router};
+use crate::routing::{Endpoint, ProxyTarget, RequestFacts, Rewrite, Route, Router};
 use crate::server::IN_FLIGHT;
 use crate::state::{AppState, RequestRecord};
 use crate::upstream::{Resolution, Upstream};
@@ -110,10 +110,30 @@ impl ProxyHttp for Gateway {
         };
         ctx.router = Some(router.clone());
         ctx.websocket = headers::is_websocket_upgrade(session.req_header());
+        let authorized = match self.state.auth.load_full() {
+            None => true,
+            Some(auth) => auth.is_authorized(&session.req_header().headers),
+        };
+        let exempt = matches!(
+            route,
+            Route::Reject(_)
+                | Route::Internal(Endpoint::Healthz | Endpoint::Readyz | Endpoint::Login)
+        );
+        if !authorized && !exempt {
+            // Never reaches an upstream: Vite serves the project's files.
+            self.state
+                .metrics
+                .rejected_requests
+                .with_label_values(&["unauthorized"])
+                .inc();
+            ctx.internal = true;
+            admin::unauthorized(session).await?;
+            return Ok(true);
+        }
         match route {
             Route::Reject(why) => {
                 tracing::warn!(
-                    path = %String::from_utf8_lossy(session.req_header().raw_path()),
+                    path = %admin::loggable_path(session.req_header().raw_path()),
                     reason = why.as_str(),
                     "rejected request"
                 );
@@ -128,7 +148,7 @@ impl ProxyHttp for Gateway {
             }
             Route::Internal(endpoint) => {
                 ctx.internal = true;
-                admin::serve(session, endpoint, &self.state).await?;
+                admin::serve(session, endpoint, &self.state, authorized).await?;
                 Ok(true)
             }
             Route::Respond(i) | Route::Redirect(i) => {
@@ -389,7 +409,7 @@ impl ProxyHttp for Gateway {
             .request_duration
             .with_label_values(&[&upstream])
             .observe(elapsed.as_secs_f64());
-        let path = String::from_utf8_lossy(session.req_header().raw_path()).into_owned();
+        let path = admin::loggable_path(session.req_header().raw_path());
         if !ctx.internal {
             self.state.recent.push(RequestRecord {
                 at: SystemTime::now(),

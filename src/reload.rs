@@ -43,6 +43,11 @@ pub fn reload(state: &AppState) -> Outcome {
     state.config_text.store(Arc::new(
         std::fs::read_to_string(&new.path).unwrap_or_default(),
     ));
+    state.auth.store(
+        new.auth
+            .as_ref()
+            .map(|a| Arc::new(crate::auth::Auth::new(a))),
+    );
     state.config.store(Arc::new(new));
     state.upstreams.store(Arc::new(upstreams));
     state.rebuild_router();
@@ -81,6 +86,9 @@ fn diff(old: &Config, new: &Config) -> (Vec<String>, Vec<String>) {
     }
     if old.routes != new.routes {
         live.push(format!("[[routes]] ({} rules)", new.routes.len()));
+    }
+    if old.auth != new.auth {
+        live.push("[auth]".into());
     }
     if old.vite != new.vite {
         live.push("[vite]".into());

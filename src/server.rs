@@ -46,6 +46,12 @@ pub static IN_FLIGHT: AtomicUsize = AtomicUsize::new(0);
 pub fn run(config: Config, overrides: Overrides, json_logs: bool) -> Result<(), ServerError> {
     let started = Instant::now();
     preflight_bind(config.gateway.listen)?;
+    if !config.gateway.listen.ip().is_loopback() && config.auth.is_none() {
+        tracing::warn!(
+            "\n  !!  litevite-gw listens on {} without [auth]: anyone who can reach this port can read\n  !!  your project's files through Vite's dev server. Add an [auth] section with a token\n  !!  (or set LITEVITE_TOKEN), or listen on 127.0.0.1. See docs/remote.md.",
+            config.gateway.listen
+        );
+    }
     let grace = config.gateway.shutdown_grace;
     let plans = process::plan(&config)?;
     let supervised: Vec<_> = plans

@@ -5,7 +5,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
-use arc_swap::ArcSwap;
+use arc_swap::{ArcSwap, ArcSwapOption};
+
+use crate::auth::Auth;
 
 use crate::codegen::routes_json::RouteTable;
 use crate::codegen::status::CodegenLog;
@@ -16,6 +18,8 @@ use crate::routing::{AppRoutes, Router};
 use crate::upstream::Upstreams;
 
 pub struct AppState {
+    /// Token auth, when `[auth]` / `LITEVITE_TOKEN` is set.
+    pub auth: ArcSwapOption<Auth>,
     /// Command-line values, re-applied on every config reload.
     pub overrides: Overrides,
     /// The app's routes (from routes.json), kept so a reload can rebuild the router.
@@ -46,6 +50,7 @@ impl AppState {
         let metrics = Arc::new(Metrics::new());
         let config_text = std::fs::read_to_string(&config.path).unwrap_or_default();
         AppState {
+            auth: ArcSwapOption::from(config.auth.as_ref().map(|a| Arc::new(Auth::new(a)))),
             overrides,
             app_routes: ArcSwap::from_pointee(app_routes),
             codegen_log: Arc::new(CodegenLog::with_metrics(metrics.clone())),

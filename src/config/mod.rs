@@ -340,6 +340,25 @@ pub struct RouteRule {
     pub add_response_headers: Vec<(HeaderName, HeaderValue)>,
 }
 
+/// Shared-box protection (DESIGN §8). The token never appears in Debug output or logs.
+#[derive(Clone, PartialEq, Eq)]
+pub struct AuthConfig {
+    pub token: String,
+}
+
+impl fmt::Debug for AuthConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "AuthConfig {{ token: <{} characters> }}",
+            self.token.len()
+        )
+    }
+}
+
+/// Shortest token accepted: a guessable token on a shared box exposes the source tree.
+pub const MIN_TOKEN_LEN: usize = 16;
+
 /// The whole validated configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {
@@ -352,6 +371,7 @@ pub struct Config {
     pub codegen: CodegenConfig,
     pub processes: Vec<ProcessConfig>,
     pub routes: Vec<RouteRule>,
+    pub auth: Option<AuthConfig>,
 }
 
 /// Command-line values that override file and environment.
@@ -536,6 +556,7 @@ impl Validator<'_> {
             .enumerate()
             .map(|(i, r)| self.route(i, r, &upstreams))
             .collect::<Result<_, _>>()?;
+        let auth = self.auth(&raw)?;
         Ok(Config {
             path,
             gateway,
@@ -544,7 +565,38 @@ impl Validator<'_> {
             codegen,
             processes,
             routes,
+            auth,
         })
+    }
+
+    fn auth(&self, raw: &RawConfig) -> Result<Option<AuthConfig>, ConfigError> {
+        let file = raw.auth.as_ref().and_then(|a| a.token.clone());
+        let token = match self.layered(None, &["LITEVITE_TOKEN"], &file) {
+            Some(t) => t,
+            None if raw.auth.is_some() => {
+                return Err(ConfigError::new(
+                    Origin::Path(self.source.path.to_path_buf()),
+                    "auth.token",
+                    "[auth] is present but no token is set",
+                )
+                .expected("`token = \"…\"` in [auth], or the LITEVITE_TOKEN environment variable")
+                .hint("generate one with `openssl rand -hex 16`"))
+            }
+            None => return Ok(None),
+        };
+        let value = token.value.trim().to_string();
+        if value.chars().count() < MIN_TOKEN_LEN
+            || value.chars().any(|c| c.is_whitespace() || c.is_control())
+        {
+            return Err(ConfigError::new(
+                token.origin,
+                "auth.token",
+                "the token is too short or contains spaces",
+            )
+            .expected(format!("at least {MIN_TOKEN_LEN} visible characters"))
+            .hint("generate one with `openssl rand -hex 16`"));
+        }
+        Ok(Some(AuthConfig { token: value }))
     }
 
     fn gateway(&self, raw: &RawConfig) -> Result<GatewayConfig, ConfigError> {

@@ -22,6 +22,13 @@ pub struct RawConfig {
     pub codegen: RawCodegen,
     pub processes: BTreeMap<Spanned<String>, RawProcess>,
     pub routes: Vec<RawRoute>,
+    pub auth: Option<RawAuth>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RawAuth {
+    pub token: Option<SStr>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -121,6 +121,14 @@ impl Config {
             };
             writeln!(o, "restart = \"{restart}\"")?;
         }
+        if let Some(auth) = &self.auth {
+            writeln!(o, "\n[auth]")?;
+            writeln!(
+                o,
+                "token = \"<set: {} characters, not shown>\"",
+                auth.token.chars().count()
+            )?;
+        }
         for r in &self.routes {
             writeln!(o, "\n[[routes]]")?;
             let m = &r.matcher;

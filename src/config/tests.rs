@@ -330,3 +330,25 @@ fn render_shows_resolved_values() {
     assert!(text.contains("[upstreams.vite]"), "{text}");
     assert!(text.contains("hotfile = \"/proj/public/hot\""), "{text}");
 }
+
+#[test]
+fn auth_token_from_file_or_env_is_validated_and_never_shown() {
+    assert_eq!(load("").auth, None);
+    let c = load("[auth]\ntoken = \"0123456789abcdef0123\"\n");
+    assert_eq!(c.auth.as_ref().unwrap().token, "0123456789abcdef0123");
+    assert!(!format!("{c:?}").contains("0123456789abcdef0123"));
+    assert!(!c.render().contains("0123456789abcdef0123"));
+    let c = load_env(
+        "",
+        &[("LITEVITE_TOKEN", "env-token-0123456789")],
+        &Overrides::default(),
+    )
+    .unwrap();
+    assert_eq!(c.auth.unwrap().token, "env-token-0123456789");
+    let e = err("[auth]\n");
+    assert!(e.hint.unwrap().contains("openssl rand"));
+    let e = err("[auth]\ntoken = \"short\"\n");
+    assert_eq!((line_col(&e), e.key.as_str()), ((2, 9), "auth.token"));
+    let e = err("[auth]\ntokn = \"x\"\n");
+    assert_eq!(e.hint.as_deref(), Some("did you mean `token`?"));
+}

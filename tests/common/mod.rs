@@ -435,14 +435,26 @@ pub fn ws_connect(
     protocol: &str,
     origin: Option<&str>,
 ) -> Result<(Ws, tungstenite::handshake::client::Response), tungstenite::Error> {
+    let headers: Vec<(&str, &str)> = origin.map(|o| ("Origin", o)).into_iter().collect();
+    ws_connect_with(port, target, protocol, &headers)
+}
+
+/// `ws_connect` with arbitrary extra request headers (Origin, Cookie, …).
+pub fn ws_connect_with(
+    port: u16,
+    target: &str,
+    protocol: &str,
+    headers: &[(&str, &str)],
+) -> Result<(Ws, tungstenite::handshake::client::Response), tungstenite::Error> {
     let mut req = format!("ws://127.0.0.1:{port}{target}").into_client_request()?;
     req.headers_mut().insert(
         "Sec-WebSocket-Protocol",
         HeaderValue::from_str(protocol).unwrap(),
     );
-    if let Some(o) = origin {
+    for (k, v) in headers {
+        let name = tungstenite::http::HeaderName::from_bytes(k.as_bytes()).unwrap();
         req.headers_mut()
-            .insert("Origin", HeaderValue::from_str(o).unwrap());
+            .insert(name, HeaderValue::from_str(v).unwrap());
     }
     let stream = TcpStream::connect(("127.0.0.1", port)).map_err(tungstenite::Error::Io)?;
     stream

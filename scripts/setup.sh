@@ -15,6 +15,7 @@ need_apt=()
 command -v cmake >/dev/null || need_apt+=(cmake)          # pingora's zlib-ng build
 command -v cc >/dev/null || need_apt+=(build-essential)
 if [ "$want_test" = 1 ] && [ ! -x /usr/bin/chromium ]; then need_apt+=(chromium); fi
+if [ "$want_test" = 1 ] && ! command -v kubectl >/dev/null; then need_apt+=(kubectl); fi   # kustomize rendering
 if [ ${#need_apt[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     say "installing Debian packages: ${need_apt[*]}"
@@ -37,6 +38,16 @@ if [ "$(cat "$stamp" 2>/dev/null)" != "$sum" ]; then
   say "installing Python packages (requirements.txt)"
   .venv/bin/pip install -q --disable-pip-version-check -r requirements.txt
   echo "$sum" > "$stamp"
+fi
+
+if [ "$want_test" = 1 ]; then
+  stamp=.venv/.requirements-ci.sha
+  sum=$(sha256sum requirements-ci.txt | cut -d' ' -f1)
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$sum" ]; then
+    say "installing CI tools (requirements-ci.txt)"
+    .venv/bin/pip install -q --disable-pip-version-check -r requirements-ci.txt
+    echo "$sum" > "$stamp"
+  fi
 fi
 
 # --- npm packages -----------------------------------------------------------

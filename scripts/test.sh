@@ -12,6 +12,9 @@ echo "== cargo clippy --all-targets -- -D warnings"
 cargo clippy --quiet --all-targets -- -D warnings
 echo "== cargo test"
 cargo test --quiet
+echo "== deploy/: Kubernetes manifests and the Dockerfile"
+bash deploy/verify-kubernetes.sh
+bash deploy/verify-dockerfile.sh
 if [ -f tests/e2e/package.json ]; then
   echo "== browser suite (headless chromium)"
   (cd tests/e2e && node --test --test-concurrency=1 ./*.test.mjs)

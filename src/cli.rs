@@ -73,6 +73,9 @@ pub enum Command {
     },
     /// Write a commented starter litevite.toml (refuses to overwrite)
     Init,
+    /// Print the JSON Schema of litevite.toml (what config/litevite.schema.json holds)
+    #[command(hide = true)]
+    Schema,
     /// Internal: guards supervised children against a gateway killed by SIGKILL
     #[command(name = "__reap", hide = true)]
     Reap,

@@ -26,6 +26,10 @@ fn main() -> ExitCode {
         Command::Init => init(&cli.common),
         Command::Codegen { ref openapi, wait } => codegen(&cli.common, openapi.as_deref(), wait),
         Command::Reap => ExitCode::SUCCESS,
+        Command::Schema => {
+            print!("{}", litevite_gw::config::json_schema());
+            ExitCode::SUCCESS
+        }
     }
 }
 

@@ -200,3 +200,53 @@ fn json_log_format_emits_json_lines() {
     }
     assert!(log.contains("litevite-gw ready"), "{log}");
 }
+
+#[test]
+fn the_committed_json_schema_is_generated_from_the_config_types() {
+    let generated = litevite_gw::config::json_schema();
+    let path = root().join("config/litevite.schema.json");
+    if std::env::var_os("UPDATE_GOLDENS").is_some() {
+        std::fs::write(&path, &generated).unwrap();
+    }
+    let committed = std::fs::read_to_string(&path).unwrap();
+    assert!(committed == generated, "config/litevite.schema.json is stale: run `litevite-gw schema > config/litevite.schema.json`");
+    let (code, out, _) = run_in(&root(), &["schema"]);
+    assert_eq!((code, out), (0, generated));
+}
+
+#[test]
+fn every_shipped_config_passes_check_and_references_the_schema() {
+    let mut files: Vec<std::path::PathBuf> = std::fs::read_dir(root().join("config"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "toml"))
+        .collect();
+    files.push(root().join("litevite.toml"));
+    assert!(files.len() >= 6, "{files:?}");
+    for file in files {
+        let out = Command::new(bin())
+            .args(["check", "-c"])
+            .arg(&file)
+            .env("LITEVITE_TOKEN", "example-token-for-check-0123")
+            .env_remove("VITE_PROXY_MODE")
+            .env_remove("LITEVITE_LISTEN")
+            .output()
+            .unwrap();
+        assert_eq!(
+            out.status.code(),
+            Some(0),
+            "{}: {}",
+            file.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = std::fs::read_to_string(&file).unwrap();
+        let in_config_dir = file.parent() == Some(&root().join("config"));
+        if in_config_dir && !file.ends_with("starter.toml") {
+            assert!(
+                text.starts_with("#:schema ./litevite.schema.json"),
+                "{} lacks the #:schema line",
+                file.display()
+            );
+        }
+    }
+}

@@ -20,6 +20,7 @@ use http::{HeaderName, HeaderValue, Method, StatusCode};
 
 use error::Source;
 pub use error::{did_you_mean, ConfigError, Origin};
+pub use raw::json_schema;
 use raw::{RawConfig, RawHealth, SStr};
 
 /// Default path of the config file.
@@ -737,7 +738,7 @@ impl Validator<'_> {
         inherit: &HealthConfig,
     ) -> Result<HealthConfig, ConfigError> {
         let count =
-            |key: &str, v: &Option<toml::Spanned<i64>>, default: u32| -> Result<u32, ConfigError> {
+            |key: &str, v: &Option<raw::Sp<i64>>, default: u32| -> Result<u32, ConfigError> {
                 match v {
                     None => Ok(default),
                     Some(n) if (1..=100).contains(n.get_ref()) => Ok(*n.get_ref() as u32),

@@ -17,6 +17,8 @@ pub enum PathRejection {
     InvalidUtf8,
     /// Not an origin-form path (`/…`).
     NotAbsolute,
+    /// A query shaped like a Vite fs.deny bypass (`?raw??`, `?url?.wasm?init`).
+    SuspiciousQuery,
 }
 
 impl PathRejection {
@@ -28,6 +30,7 @@ impl PathRejection {
             PathRejection::ControlByte => "control_byte",
             PathRejection::InvalidUtf8 => "invalid_utf8",
             PathRejection::NotAbsolute => "not_absolute",
+            PathRejection::SuspiciousQuery => "suspicious_query",
         }
     }
 
@@ -38,6 +41,9 @@ impl PathRejection {
             PathRejection::ControlByte => "path contains a control character",
             PathRejection::InvalidUtf8 => "path is not valid UTF-8 after percent-decoding",
             PathRejection::NotAbsolute => "path does not start with '/'",
+            PathRejection::SuspiciousQuery => {
+                "query has a second '?' (a known Vite fs.deny bypass)"
+            }
         }
     }
 }
@@ -124,5 +130,55 @@ mod tests {
         assert_eq!(check(b"/%c0%ae%c0%ae/x"), Err(PathRejection::InvalidUtf8));
         assert_eq!(check(b"relative"), Err(PathRejection::NotAbsolute));
         assert_eq!(check(b""), Err(PathRejection::NotAbsolute));
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Fully decodes (as many rounds as it takes) for the property's own check.
+    fn decode_all(bytes: &[u8]) -> Vec<u8> {
+        let mut current = bytes.to_vec();
+        loop {
+            let next: Vec<u8> = percent_decode(&current).collect();
+            if next == current {
+                return current;
+            }
+            current = next;
+        }
+    }
+
+    proptest! {
+        /// Whatever the encoding, an accepted path never decodes (within the inspected
+        /// rounds) to a `..` segment or a backslash.
+        #[test]
+        fn accepted_paths_never_hide_traversal(segments in proptest::collection::vec(
+            prop_oneof![
+                Just("..".to_string()), Just("%2e%2e".to_string()), Just("%252e%252e".to_string()),
+                Just(".%2e".to_string()), Just("%5c".to_string()), Just("a".to_string()),
+                Just("@fs".to_string()), "[a-zA-Z0-9._%-]{0,8}".prop_map(String::from),
+            ],
+            0..8,
+        )) {
+            let path = format!("/{}", segments.join("/"));
+            if check(path.as_bytes()).is_ok() {
+                let mut decoded = path.as_bytes().to_vec();
+                for _ in 0..DECODE_ROUNDS {
+                    decoded = percent_decode(&decoded).collect();
+                }
+                let text = String::from_utf8_lossy(&decoded);
+                prop_assert!(!text.split('/').any(|s| s == ".."), "{path} decodes to {text}");
+                prop_assert!(!text.contains('\\'));
+            }
+        }
+
+        /// Any byte string at all: the check answers and never panics.
+        #[test]
+        fn check_is_total(bytes in proptest::collection::vec(any::<u8>(), 0..64)) {
+            let _ = check(&bytes);
+            let _ = decode_all(&bytes);
+        }
     }
 }

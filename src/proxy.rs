@@ -52,6 +52,10 @@ pub struct RequestCtx {
     websocket: bool,
     vite_ping: bool,
     upgraded_at: Option<Instant>,
+    event_stream: bool,
+    /// The chosen upstream's request body limit, and what has been forwarded so far.
+    max_body: u64,
+    body_seen: u64,
     /// Connect refusals are retried until then (an upstream restarting).
     retry_until: Option<Instant>,
     connect_attempts: u32,
@@ -88,24 +92,49 @@ impl ProxyHttp for Gateway {
             websocket: false,
             vite_ping: false,
             upgraded_at: None,
+            event_stream: false,
+            max_body: u64::MAX,
+            body_seen: 0,
             retry_until: None,
             connect_attempts: 0,
         }
     }
 
     async fn request_filter(&self, session: &mut Session, ctx: &mut RequestCtx) -> Result<bool> {
+        if let Some((status, reason, label)) = self.over_limits(session) {
+            tracing::warn!(reason, "rejected request");
+            self.state
+                .metrics
+                .rejected_requests
+                .with_label_values(&[label])
+                .inc();
+            ctx.internal = true;
+            admin::write(
+                session,
+                status,
+                "text/plain; charset=utf-8",
+                &format!("{status} {reason}\n"),
+                &[],
+            )
+            .await?;
+            return Ok(true);
+        }
         let router = self.state.router.load_full();
         let route = {
             let req = session.req_header();
             let raw = req.raw_path();
-            let path = raw.split(|b| *b == b'?').next().unwrap_or_default();
-            match std::str::from_utf8(path) {
-                Ok(path) => router.route(&RequestFacts {
+            let (path, query) = match raw.iter().position(|b| *b == b'?') {
+                Some(i) => (&raw[..i], &raw[i + 1..]),
+                None => (raw, &b""[..]),
+            };
+            match (std::str::from_utf8(path), std::str::from_utf8(query)) {
+                (Ok(path), Ok(query)) => router.route(&RequestFacts {
                     method: &req.method,
                     path,
+                    query,
                     headers: &req.headers,
                 }),
-                Err(_) => Route::Reject(crate::path::PathRejection::InvalidUtf8),
+                _ => Route::Reject(crate::path::PathRejection::InvalidUtf8),
             }
         };
         ctx.router = Some(router.clone());
@@ -208,6 +237,11 @@ impl ProxyHttp for Gateway {
         };
         let mut peer = HttpPeer::new(addr.socket, false, String::new());
         peer.options.connection_timeout = Some(CONNECT_TIMEOUT);
+        // A silent upstream gets a 504, except where silence is normal: WebSockets and
+        // event streams (which may idle between events).
+        if !ctx.websocket && !ctx.event_stream {
+            peer.options.read_timeout = self.state.config.load().gateway.upstream_timeout;
+        }
         Ok(Box::new(peer))
     }
 
@@ -228,6 +262,37 @@ impl ProxyHttp for Gateway {
             e.set_retry(true);
         }
         e
+    }
+
+    async fn request_body_filter(
+        &self,
+        _session: &mut Session,
+        body: &mut Option<bytes::Bytes>,
+        _end_of_stream: bool,
+        ctx: &mut RequestCtx,
+    ) -> Result<()> {
+        if ctx.upgraded_at.is_some() {
+            return Ok(());
+        }
+        ctx.body_seen += body.as_ref().map_or(0, |b| b.len() as u64);
+        if ctx.body_seen > ctx.max_body {
+            // A chunked body without Content-Length: stop at the limit.
+            self.state
+                .metrics
+                .rejected_requests
+                .with_label_values(&["body_too_large"])
+                .inc();
+            tracing::warn!(
+                upstream = ctx.upstream_name(),
+                limit = ctx.max_body,
+                "request body over the limit"
+            );
+            return Error::e_explain(
+                ErrorType::HTTPStatus(413),
+                "request body over max_body_bytes",
+            );
+        }
+        Ok(())
     }
 
     async fn upstream_request_filter(
@@ -319,6 +384,26 @@ impl ProxyHttp for Gateway {
         if status == 0 {
             return FailToProxy {
                 error_code: 0,
+                can_reuse_downstream: false,
+            };
+        }
+        if session.response_written().is_some() {
+            // The upstream failed mid-response: the client already has a status line, so
+            // nothing may be appended. Closing without the final chunk tells it the body is cut.
+            if let Some(up) = &ctx.upstream {
+                self.state
+                    .metrics
+                    .upstream_errors
+                    .with_label_values(&[up.name.as_str(), kind])
+                    .inc();
+                tracing::warn!(
+                    upstream = up.name.as_str(),
+                    "{} failed mid-response: {cause}",
+                    up.name
+                );
+            }
+            return FailToProxy {
+                error_code: status,
                 can_reuse_downstream: false,
             };
         }
@@ -433,6 +518,28 @@ impl ProxyHttp for Gateway {
 }
 
 impl Gateway {
+    /// URL and header-block size limits: `(status, reason, metric label)` when exceeded.
+    fn over_limits(&self, session: &Session) -> Option<(u16, &'static str, &'static str)> {
+        let config = self.state.config.load();
+        let req = session.req_header();
+        if req.raw_path().len() > config.gateway.max_url_bytes {
+            return Some((414, "URI Too Long (gateway.max_url_bytes)", "url_too_long"));
+        }
+        let header_bytes: usize = req
+            .headers
+            .iter()
+            .map(|(k, v)| k.as_str().len() + v.len() + 4)
+            .sum();
+        if header_bytes > config.gateway.max_header_bytes {
+            return Some((
+                431,
+                "Request Header Fields Too Large (gateway.max_header_bytes)",
+                "headers_too_large",
+            ));
+        }
+        None
+    }
+
     /// Resolves the upstream, applies health and the restart window, and readies the context.
     async fn prepare_proxy(
         &self,
@@ -499,6 +606,37 @@ impl Gateway {
                 return Ok(true);
             }
         }
+        ctx.max_body = upstream.max_body_bytes;
+        let declared = session
+            .req_header()
+            .headers
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        if declared.is_some_and(|n| n > upstream.max_body_bytes) {
+            self.state
+                .metrics
+                .rejected_requests
+                .with_label_values(&["body_too_large"])
+                .inc();
+            tracing::warn!(
+                upstream = upstream.name.as_str(),
+                limit = upstream.max_body_bytes,
+                "request body over the limit"
+            );
+            let body = format!(
+                "413 request body larger than {} bytes (upstreams.{}.max_body_bytes)\n",
+                upstream.max_body_bytes, upstream.name
+            );
+            admin::write(session, 413, "text/plain; charset=utf-8", &body, &[]).await?;
+            return Ok(true);
+        }
+        ctx.event_stream = session
+            .req_header()
+            .headers
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|a| a.contains("text/event-stream"));
         ctx.retry_until = Some(ctx.started + window);
         ctx.addr = Some(addr);
         if ctx.websocket {

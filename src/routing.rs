@@ -16,6 +16,8 @@ pub struct RequestFacts<'a> {
     pub method: &'a Method,
     /// The raw path, without the query string.
     pub path: &'a str,
+    /// The raw query string, without the `?` ("" when there is none).
+    pub query: &'a str,
     pub headers: &'a HeaderMap,
 }
 
@@ -270,6 +272,19 @@ impl Router {
 
     /// Decides where a request goes; first match wins (DESIGN §4).
     pub fn route(&self, req: &RequestFacts<'_>) -> Route {
+        let route = self.decide(req);
+        match &route {
+            // Vite's fs.deny bypasses (CVE-2025-30208, -31125, -31486) smuggle a second `?`
+            // into the query (`?raw??`, `?import&raw??`, `?url?.wasm?init`); Vite's own
+            // queries never contain one.
+            Route::Proxy(t) if t.upstream.is_vite() && req.query.contains('?') => {
+                Route::Reject(PathRejection::SuspiciousQuery)
+            }
+            _ => route,
+        }
+    }
+
+    fn decide(&self, req: &RequestFacts<'_>) -> Route {
         if let Err(rejection) = path::check(req.path.as_bytes()) {
             return Route::Reject(rejection);
         }

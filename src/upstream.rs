@@ -74,6 +74,7 @@ pub struct Upstream {
     /// Last outcome seen by the proxy, so state changes are logged once, not per request.
     reachable: AtomicBool,
     pub required: bool,
+    pub max_body_bytes: u64,
     pub health_config: HealthConfig,
     /// For the vite upstream: its base, where its liveness ping is answered.
     pub vite_base: Option<String>,
@@ -92,6 +93,7 @@ impl Upstream {
         let key = format!("{cfg:?}|{gateway}|{process:?}|{vite_base:?}");
         let up = Upstream {
             required: cfg.required,
+            max_body_bytes: cfg.max_body_bytes,
             health_config: cfg.health.clone(),
             health: HealthState::new(cfg.health.rise, cfg.health.fall),
             vite_base,

@@ -23,6 +23,11 @@ pub use error::{did_you_mean, ConfigError, Origin};
 pub use raw::json_schema;
 use raw::{RawConfig, RawHealth, SStr};
 
+/// Default request body limit for the app and other upstreams (uploads in development).
+pub const DEFAULT_MAX_BODY: u64 = 64 * 1024 * 1024;
+/// Default request body limit for Vite, which takes bodies only for small dev endpoints.
+pub const VITE_MAX_BODY: u64 = 1024 * 1024;
+
 /// Default path of the config file.
 pub const DEFAULT_CONFIG: &str = "litevite.toml";
 
@@ -228,6 +233,10 @@ pub struct GatewayConfig {
     pub asset_base: BasePath,
     pub public_url: Option<String>,
     pub shutdown_grace: Duration,
+    pub max_url_bytes: usize,
+    pub max_header_bytes: usize,
+    /// `None`: wait for upstreams forever.
+    pub upstream_timeout: Option<Duration>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -238,6 +247,7 @@ pub struct UpstreamConfig {
     /// Readiness depends on it (default: app; vite too in proxy mode).
     pub required: bool,
     pub health: HealthConfig,
+    pub max_body_bytes: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -671,12 +681,36 @@ impl Validator<'_> {
             self.file(&g.shutdown_grace),
             Duration::from_secs(3),
         )?;
+        let limit = |key: &str,
+                     v: &Option<raw::Sp<i64>>,
+                     min: i64,
+                     default: usize|
+         -> Result<usize, ConfigError> {
+            match v {
+                None => Ok(default),
+                Some(n) if *n.get_ref() >= min => Ok(*n.get_ref() as usize),
+                Some(n) => Err(ConfigError::new(
+                    self.at(n.span()),
+                    format!("gateway.{key}"),
+                    format!("{} is too small", n.get_ref()),
+                )
+                .expected(format!("a number of bytes, at least {min}"))),
+            }
+        };
+        let upstream_timeout = self.duration(
+            "gateway.upstream_timeout",
+            self.file(&g.upstream_timeout),
+            Duration::from_secs(60),
+        )?;
         Ok(GatewayConfig {
             listen,
             mode,
             asset_base,
             public_url,
             shutdown_grace,
+            max_url_bytes: limit("max_url_bytes", &g.max_url_bytes, 256, 8192)?,
+            max_header_bytes: limit("max_header_bytes", &g.max_header_bytes, 1024, 65536)?,
+            upstream_timeout: (!upstream_timeout.is_zero()).then_some(upstream_timeout),
         })
     }
 
@@ -800,6 +834,11 @@ impl Validator<'_> {
                     hotfile: None,
                     required: name == "app" || gateway.mode == Mode::Proxy,
                     health: health.clone(),
+                    max_body_bytes: if name == "vite" {
+                        VITE_MAX_BODY
+                    } else {
+                        DEFAULT_MAX_BODY
+                    },
                 },
             );
         }
@@ -849,7 +888,19 @@ impl Validator<'_> {
                     hotfile: None,
                     required: false,
                     health: health.clone(),
+                    max_body_bytes: DEFAULT_MAX_BODY,
                 });
+            if let Some(n) = &up.max_body_bytes {
+                if *n.get_ref() < 0 {
+                    return Err(ConfigError::new(
+                        self.at(n.span()),
+                        format!("{table}.max_body_bytes"),
+                        "a size cannot be negative",
+                    )
+                    .expected("a number of bytes, e.g. 10485760 for 10 MiB"));
+                }
+                entry.max_body_bytes = *n.get_ref() as u64;
+            }
             if let Some(r) = up.required {
                 entry.required = r;
             }

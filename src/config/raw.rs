@@ -90,6 +90,14 @@ pub struct RawGateway {
     pub public_url: Option<SStr>,
     /// Longest wait for in-flight requests on SIGINT/SIGTERM. Default "3s".
     pub shutdown_grace: Option<SStr>,
+    /// Longest request target (path + query) accepted; longer gets 414. Default 8192.
+    #[schemars(range(min = 256))]
+    pub max_url_bytes: Option<Sp<i64>>,
+    /// Largest request header block accepted; larger gets 431. Default 65536.
+    #[schemars(range(min = 1024))]
+    pub max_header_bytes: Option<Sp<i64>>,
+    /// Longest silence from an upstream before 504 (not for WebSockets or event streams). Default "60s".
+    pub upstream_timeout: Option<SStr>,
 }
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]
@@ -103,6 +111,9 @@ pub struct RawUpstream {
     pub required: Option<bool>,
     /// Per-upstream health-check overrides.
     pub health: Option<RawHealth>,
+    /// Largest request body forwarded; larger gets 413. Default: vite 1 MiB, others 64 MiB.
+    #[schemars(range(min = 0))]
+    pub max_body_bytes: Option<Sp<i64>>,
 }
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]

@@ -34,6 +34,13 @@ impl Config {
         writeln!(o, "asset_base = \"{}\"", g.asset_base)?;
         writeln!(o, "public_url = \"{}\"", self.public_url())?;
         writeln!(o, "shutdown_grace = \"{}\"", dur(g.shutdown_grace))?;
+        writeln!(o, "max_url_bytes = {}", g.max_url_bytes)?;
+        writeln!(o, "max_header_bytes = {}", g.max_header_bytes)?;
+        writeln!(
+            o,
+            "upstream_timeout = \"{}\"",
+            g.upstream_timeout.map_or("0s".into(), dur)
+        )?;
         for up in self.upstreams.values() {
             writeln!(o, "\n[upstreams.{}]", up.name)?;
             writeln!(
@@ -53,6 +60,7 @@ impl Config {
                 writeln!(o, "hotfile = \"{hot}\"")?;
             }
             writeln!(o, "required = {}", up.required)?;
+            writeln!(o, "max_body_bytes = {}", up.max_body_bytes)?;
             let h = &up.health;
             writeln!(
                 o,

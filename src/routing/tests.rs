@@ -23,7 +23,8 @@ fn router(toml: &str) -> Router {
     )
 }
 
-fn route_with(r: &Router, method: Method, path: &str, headers: &[(&'static str, &str)]) -> Route {
+fn route_with(r: &Router, method: Method, target: &str, headers: &[(&'static str, &str)]) -> Route {
+    let (path, query) = target.split_once('?').unwrap_or((target, ""));
     let mut map = HeaderMap::new();
     for (k, v) in headers {
         map.append(*k, HeaderValue::from_str(v).unwrap());
@@ -31,6 +32,7 @@ fn route_with(r: &Router, method: Method, path: &str, headers: &[(&'static str, 
     r.route(&RequestFacts {
         method: &method,
         path,
+        query,
         headers: &map,
     })
 }
@@ -341,5 +343,56 @@ fn routing_table_lists_every_step() {
         "everything else",
     ] {
         assert!(text.contains(needle), "missing {needle:?} in\n{text}");
+    }
+}
+
+#[test]
+fn vite_fs_deny_bypass_queries_are_rejected() {
+    let r = router("");
+    for target in [
+        "/@fs/etc/passwd?raw??",
+        "/static/@fs/etc/passwd?import&raw??",
+        "/@fs/x?url?.wasm?init",
+        "/static/.env?raw??",
+    ] {
+        assert_eq!(
+            get(&r, target),
+            Route::Reject(PathRejection::SuspiciousQuery),
+            "{target}"
+        );
+    }
+    // Ordinary Vite queries pass, and the app may receive a '?' in its queries.
+    assert_eq!(
+        get(&r, "/static/src/a.ts?t=1&import"),
+        vite(Rewrite::Keep, Reason::ViteBase)
+    );
+    assert_eq!(get(&r, "/login?next=/a?b"), app(Reason::Fallback));
+}
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Routing is total: every method, path, query and header set gets a decision,
+        /// and a path the normaliser refuses is never proxied.
+        #[test]
+        fn routing_is_total_and_never_proxies_rejected_paths(
+            path in "/[ -~]{0,40}",
+            query in "[ -~]{0,20}",
+            proto in prop_oneof![Just(""), Just("vite-hmr"), Just("vite-ping"), Just("x")],
+            fallback_vite in any::<bool>(),
+        ) {
+            let r = router(if fallback_vite { "[vite]\nfallback = \"vite\"\n" } else { "" });
+            let mut headers = HeaderMap::new();
+            if !proto.is_empty() {
+                headers.insert("upgrade", HeaderValue::from_static("websocket"));
+                headers.insert("sec-websocket-protocol", HeaderValue::from_static(proto));
+            }
+            let route = r.route(&RequestFacts { method: &Method::GET, path: &path, query: &query, headers: &headers });
+            if crate::path::check(path.as_bytes()).is_err() {
+                prop_assert!(matches!(route, Route::Reject(_)), "{path} -> {route:?}");
+            }
+        }
     }
 }

@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { chromium } from "playwright-core";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
-const BIN = path.join(ROOT, "target/debug/litevite-gw");
+const BIN = process.env.LITEVITE_BIN || path.join(ROOT, "target/debug/litevite-gw");
 
 export function freePort() {
   return new Promise((resolve, reject) => {

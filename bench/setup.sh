@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# What the benchmarks need beyond scripts/setup.sh: Debian nginx, caddy, wrk; the bench's
+# npm packages; a release build of the gateway.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+need=()
+for tool in nginx caddy wrk; do command -v "$tool" >/dev/null || need+=("$tool"); done
+if [ ${#need[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ]; then
+    apt-get update -qq
+    # RUNLEVEL=1: install nginx without starting its system service on port 80.
+    RUNLEVEL=1 DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need[@]}" >/dev/null
+  else
+    echo "run: sudo apt-get install -y ${need[*]}" >&2
+    exit 1
+  fi
+fi
+(cd bench && npm ci --no-audit --no-fund --loglevel=error)
+cargo build --release --quiet

@@ -15,6 +15,8 @@ cargo test --quiet
 echo "== deploy/: Kubernetes manifests and the Dockerfile"
 bash deploy/verify-kubernetes.sh
 bash deploy/verify-dockerfile.sh
+echo "== fuzz smoke (cargo fuzz, 20 s per target; the long runs: scripts/fuzz.sh 3600)"
+scripts/fuzz.sh 20
 if [ -f tests/e2e/package.json ]; then
   echo "== browser suite (headless chromium)"
   (cd tests/e2e && node --test --test-concurrency=1 ./*.test.mjs)

@@ -295,3 +295,20 @@ fn an_app_reload_keeps_the_hmr_socket_and_requests_are_served_through_it() {
     });
     assert_eq!(&pong[..], &[7]);
 }
+
+#[test]
+fn a_client_that_stops_mid_header_is_disconnected() {
+    let app = App::start();
+    let gw = Gateway::start(&app_config(&app, ""));
+    let mut s = TcpStream::connect(("127.0.0.1", gw.port)).unwrap();
+    s.write_all(b"GET /echo HTTP/1.1\r\nHost: x\r\nX-Slow: ")
+        .unwrap();
+    // Pingora's read timeout (60 s) applies while the request header is read.
+    s.set_read_timeout(Some(Duration::from_secs(90))).unwrap();
+    let mut buf = [0u8; 64];
+    let started = std::time::Instant::now();
+    let n = s.read(&mut buf).unwrap_or(0);
+    assert_eq!(n, 0, "expected the gateway to close the connection");
+    assert!(started.elapsed() < Duration::from_secs(89));
+    assert_eq!(get(gw.port, "/echo").status, 200);
+}

@@ -152,7 +152,10 @@ impl Pipeline {
                 ),
                 started.elapsed(),
             );
-            self.process_routes(&json)?;
+            // The table is at hand: no need to parse the text just written.
+            if changed(&self.last_routes, &json) {
+                self.apply_routes(&table, Instant::now())?;
+            }
         }
         if self.cfg.openapi_ts.enabled {
             if let Some(t) = self
@@ -185,11 +188,16 @@ impl Pipeline {
                 return Err(err);
             }
         };
+        self.apply_routes(&table, started)
+    }
+
+    /// A new route table: tell the router, write routes.ts.
+    fn apply_routes(&self, table: &RouteTable, started: Instant) -> Result<(), CodegenError> {
         if let Some(listener) = &self.on_routes {
-            listener(&table);
+            listener(table);
         }
         if self.cfg.routes_ts {
-            let ts = routes_ts::render(&table, "routes.json");
+            let ts = routes_ts::render(table, "routes.json");
             let wrote = self.write(&self.paths.routes_ts, &ts)?;
             if wrote {
                 tracing::info!(file = %self.paths.routes_ts.display(), routes = table.routes.len(), "wrote routes.ts");

@@ -14,12 +14,14 @@ export LITEVITE_BIN="$PWD/target/release/litevite-gw"
   if [ -n "${QUICK:-}" ]; then
     python3 bench/http_proxy.py --reps 1 --duration 1 --conns 16
     node bench/hmr_latency.mjs --rounds 5
+    node bench/page_load.mjs --modules 50 --rounds 1
     python3 bench/startup.py --runs 3
     cargo run --release --quiet --example codegen_bench
     node bench/soak.mjs --minutes 0.25 --sockets 100 --concurrency 4
   else
     python3 bench/http_proxy.py
     node bench/hmr_latency.mjs --rounds 30
+    node bench/page_load.mjs --modules 300 --rounds 5
     python3 bench/startup.py --runs 15
     cargo run --release --quiet --example codegen_bench
     node bench/soak.mjs --minutes 2 --sockets 1000 --concurrency 16

@@ -518,6 +518,29 @@ impl ProxyHttp for Gateway {
 }
 
 impl Gateway {
+    /// Answers 503 for an upstream that cannot take requests now, and counts it.
+    async fn unavailable(
+        &self,
+        session: &mut Session,
+        upstream: &Upstream,
+        address: Option<String>,
+        cause: String,
+    ) -> Result<()> {
+        self.state
+            .metrics
+            .upstream_errors
+            .with_label_values(&[upstream.name.as_str(), "unavailable"])
+            .inc();
+        let problem = UpstreamProblem {
+            status: 503,
+            upstream: upstream.name.to_string(),
+            address,
+            cause,
+            next_step: upstream.next_step(),
+        };
+        write_problem(session, &problem).await
+    }
+
     /// URL and header-block size limits: `(status, reason, metric label)` when exceeded.
     fn over_limits(&self, session: &Session) -> Option<(u16, &'static str, &'static str)> {
         let config = self.state.config.load();
@@ -566,43 +589,22 @@ impl Gateway {
         let addr = match &*upstream.resolution() {
             Resolution::Ready { addr, .. } => addr.clone(),
             Resolution::Unavailable(why) => {
-                self.state
-                    .metrics
-                    .upstream_errors
-                    .with_label_values(&[upstream.name.as_str(), "unavailable"])
-                    .inc();
-                let problem = UpstreamProblem {
-                    status: 503,
-                    upstream: upstream.name.to_string(),
-                    address: None,
-                    cause: why.cause(),
-                    next_step: upstream.next_step(),
-                };
-                write_problem(session, &problem).await?;
+                self.unavailable(session, &upstream, None, why.cause())
+                    .await?;
                 return Ok(true);
             }
         };
         if let Some(down) = upstream.health.down_for() {
             if down > window {
                 // Marked down for a while: answer at once instead of waiting on connects.
-                self.state
-                    .metrics
-                    .upstream_errors
-                    .with_label_values(&[upstream.name.as_str(), "unavailable"])
-                    .inc();
-                let problem = UpstreamProblem {
-                    status: 503,
-                    upstream: upstream.name.to_string(),
-                    address: Some(addr.authority.clone()),
-                    cause: format!(
-                        "it failed its last {} health checks ({}) and has been down for {:.0} s",
-                        upstream.health_config.fall,
-                        upstream.health.last_error().unwrap_or_default(),
-                        down.as_secs_f64()
-                    ),
-                    next_step: upstream.next_step(),
-                };
-                write_problem(session, &problem).await?;
+                let cause = format!(
+                    "it failed its last {} health checks ({}) and has been down for {:.0} s",
+                    upstream.health_config.fall,
+                    upstream.health.last_error().unwrap_or_default(),
+                    down.as_secs_f64()
+                );
+                self.unavailable(session, &upstream, Some(addr.authority.clone()), cause)
+                    .await?;
                 return Ok(true);
             }
         }

@@ -8,7 +8,7 @@
 mod common;
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
@@ -28,27 +28,6 @@ fn assert_golden(name: &str, actual: &str) {
     }
     let expected = fs::read_to_string(&path).unwrap();
     assert!(expected == actual, "{name} differs from the golden file (UPDATE_GOLDENS=1 to accept)\n--- actual ---\n{actual}");
-}
-
-fn start_codegen_app(dir: &Path) -> (Proc, u16) {
-    let port = free_port();
-    let mut cmd = Command::new(root().join(".venv/bin/python"));
-    cmd.args([
-        "-m",
-        "uvicorn",
-        "app:app",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        &port.to_string(),
-        "--app-dir",
-    ])
-    .arg(dir);
-    let p = Proc::spawn("codegen-app", cmd);
-    wait_until("the codegen app", Duration::from_secs(30), || {
-        is_listening(port).then_some(())
-    });
-    (p, port)
 }
 
 #[test]
@@ -72,7 +51,8 @@ fn golden_routes_from_a_real_litestar_schema() {
 
 #[test]
 fn the_committed_schema_is_what_the_real_app_serves() {
-    let (_app, port) = start_codegen_app(&root().join("tests/fixtures/codegen_app"));
+    let app = App::start_from(&root().join("tests/fixtures/codegen_app"), free_port());
+    let port = app.port;
     let addr = litevite_gw::config::UpstreamAddr::parse(&format!("127.0.0.1:{port}")).unwrap();
     let doc = export::fetch(&addr, "/schema/openapi.json", Duration::from_secs(10)).unwrap();
     assert_golden("openapi.json", &export::canonical(&doc));

@@ -294,17 +294,7 @@ fn hot_reload_applies_valid_edits_keeps_sockets_and_rejects_bad_ones() {
         (get(gw.port, "/hello").text() == "hi").then_some(())
     });
     // The HMR socket survived the reload.
-    ws.send(tungstenite::Message::Ping(vec![9].into())).unwrap();
-    let pong = wait_until(
-        "a pong after the reload",
-        Duration::from_secs(5),
-        || match ws.read() {
-            Ok(tungstenite::Message::Pong(p)) => Some(p),
-            Ok(_) => None,
-            Err(e) => panic!("the HMR socket died in the reload: {e}"),
-        },
-    );
-    assert_eq!(&pong[..], &[9]);
+    ws_ping_roundtrip(&mut ws, "the HMR socket after the reload");
 
     // An invalid edit: rejected with check's message, the old rule stays.
     fs::write(gw.path("litevite.toml"), format!("{base}[[routes]]\nmatch = {{ path_prefix = \"/hello\" }}\nrespnd = {{ status = 200 }}\n")).unwrap();

@@ -287,13 +287,7 @@ fn an_app_reload_keeps_the_hmr_socket_and_requests_are_served_through_it() {
     });
     let _ = workers_before;
     // The HMR socket is untouched: it belongs to Vite, not to the app.
-    ws.send(tungstenite::Message::Ping(vec![7].into())).unwrap();
-    let pong = wait_until("a pong", Duration::from_secs(5), || match ws.read() {
-        Ok(tungstenite::Message::Pong(p)) => Some(p),
-        Ok(_) => None,
-        Err(e) => panic!("the HMR socket died with the app reload: {e}"),
-    });
-    assert_eq!(&pong[..], &[7]);
+    ws_ping_roundtrip(&mut ws, "the HMR socket after the app reload");
 }
 
 #[test]

@@ -145,11 +145,7 @@ impl Pipeline {
             self.log.record(
                 "routes.json",
                 true,
-                format!(
-                    "{} routes{}",
-                    table.routes.len(),
-                    if wrote { "" } else { ", unchanged" }
-                ),
+                routes_summary(table.routes.len(), wrote),
                 started.elapsed(),
             );
             // The table is at hand: no need to parse the text just written.
@@ -205,11 +201,7 @@ impl Pipeline {
             self.log.record(
                 "routes.ts",
                 true,
-                format!(
-                    "{} routes{}",
-                    table.routes.len(),
-                    if wrote { "" } else { ", unchanged" }
-                ),
+                routes_summary(table.routes.len(), wrote),
                 started.elapsed(),
             );
         }
@@ -290,4 +282,9 @@ fn changed(slot: &Mutex<Option<u64>>, text: &str) -> bool {
     }
     *last = Some(h);
     true
+}
+
+/// "12 routes", or "12 routes, unchanged" when the file already held that content.
+fn routes_summary(count: usize, wrote: bool) -> String {
+    format!("{count} routes{}", if wrote { "" } else { ", unchanged" })
 }

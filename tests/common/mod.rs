@@ -236,6 +236,11 @@ impl App {
     }
 
     pub fn start_on(port: u16) -> App {
+        App::start_from(&root().join("tests/fixtures/app"), port)
+    }
+
+    /// Runs `app:app` from `app_dir` under uvicorn on `port`.
+    pub fn start_from(app_dir: &Path, port: u16) -> App {
         let python = root().join(".venv/bin/python");
         assert!(python.exists(), ".venv is missing: run scripts/setup.sh");
         let mut cmd = Command::new(python);
@@ -249,7 +254,7 @@ impl App {
             &port.to_string(),
         ])
         .arg("--app-dir")
-        .arg(root().join("tests/fixtures/app"));
+        .arg(app_dir);
         let proc = Proc::spawn("app", cmd);
         wait_until("the app to listen", Duration::from_secs(30), || {
             is_listening(port).then_some(())
@@ -549,4 +554,22 @@ upstream = "vite"
         python = root().join(".venv/bin/python").display(),
         app = root().join("tests/fixtures/app").display(),
     )
+}
+
+/// Sends a WebSocket ping and waits for the matching pong; panics (naming `what`) if the
+/// socket died instead.
+pub fn ws_ping_roundtrip(ws: &mut Ws, what: &str) {
+    let payload = vec![7u8, 9, 7];
+    ws.send(tungstenite::Message::Ping(payload.clone().into()))
+        .unwrap();
+    let pong = wait_until(
+        &format!("a pong from {what}"),
+        Duration::from_secs(5),
+        || match ws.read() {
+            Ok(tungstenite::Message::Pong(p)) => Some(p),
+            Ok(_) => None,
+            Err(e) => panic!("{what} is closed: {e}"),
+        },
+    );
+    assert_eq!(&pong[..], &payload[..]);
 }

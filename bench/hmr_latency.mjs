@@ -31,6 +31,7 @@ try {
   const viaGateway = await open(`ws://127.0.0.1:${demo.port}/static/?token=${token}`, origin);
   const direct = await open(`ws://127.0.0.1:${vitePort}/static/?token=${token}`, origin);
   // Vite sends updates only for modules in its graph.
+  await (await fetch(`${demo.url}static/src/main.js`)).text();
   await (await fetch(`${demo.url}static/src/greeting.js`)).text();
   const file = path.join(demo.dir, "demo/web/src/greeting.js");
   const arrival = (ws) =>

@@ -53,9 +53,11 @@ def stop(p: subprocess.Popen) -> None:
 
 
 def unit_ms(v: str) -> float:
-    m = re.match(r"([\d.]+)(us|ms|s)", v)
+    m = re.match(r"([\d.]+)(us|ms|s|m)$", v)
+    if not m:
+        return float("nan")
     n, u = float(m.group(1)), m.group(2)
-    return n / 1000 if u == "us" else n * 1000 if u == "s" else n
+    return {"us": n / 1000, "ms": n, "s": n * 1000, "m": n * 60000}[u]
 
 
 def wrk(port: int, path: str, conns: int, duration: int) -> dict:
@@ -82,6 +84,8 @@ def main() -> int:
             print(f"missing {tool}: run bench/setup.sh", file=sys.stderr)
             return 2
     work = Path(tempfile.mkdtemp(prefix="litevite-bench-"))
+    # nginx workers run as an unprivileged user: they must be able to read the files.
+    work.chmod(0o755)
     www = work / "www"
     www.mkdir()
     (www / "1k.txt").write_bytes(b"x" * 1024)
@@ -100,7 +104,7 @@ def main() -> int:
         f" location / {{ proxy_pass http://u; proxy_http_version 1.1; proxy_set_header Connection \"\"; proxy_buffering on; }} }} }}"
     )
     (work / "Caddyfile").write_text(
-        f"{{\n  admin off\n  auto_https off\n  persist_config off\n}}\nhttp://127.0.0.1:{ports['caddy']} {{\n  reverse_proxy 127.0.0.1:{up}\n}}\n"
+        f"{{\n  admin off\n  auto_https off\n}}\nhttp://127.0.0.1:{ports['caddy']} {{\n  reverse_proxy 127.0.0.1:{up}\n}}\n"
     )
     (work / "litevite.toml").write_text(
         f'[gateway]\nlisten = "127.0.0.1:{ports["litevite-gw"]}"\nmode = "direct"\n'
@@ -125,21 +129,21 @@ def main() -> int:
                     wrk(port, path, conns, 1)  # warm-up
                     runs = [wrk(port, path, conns, args.duration) for _ in range(args.reps)]
                     results[(size, conns, name)] = runs
-                print(f"## {size} responses")
-                print(f"{'conns':>5} {'target':<12} {'req/s (median [min-max])':<30} {'p50 ms':>8} {'p99 ms':>8} {'vs direct':>9} {'vs nginx':>9}")
-                for conns in [int(c) for c in args.conns.split(",")]:
-                    direct = statistics.median(r["rps"] for r in results[(size, conns, "direct")])
-                    ngx = statistics.median(r["rps"] for r in results[(size, conns, "nginx")])
-                    for name in ports:
-                        runs = results[(size, conns, name)]
-                        rps = [r["rps"] for r in runs]
-                        med = statistics.median(rps)
-                        p50 = statistics.median(r["p50"] for r in runs)
-                        p99 = statistics.median(r["p99"] for r in runs)
-                        errs = sum(r["errors"] for r in runs)
-                        cell = f"{med:>10.0f} [{min(rps):.0f}-{max(rps):.0f}]"
-                        print(f"{conns:>5} {name:<12} {cell:<30} {p50:>8.3f} {p99:>8.3f} {med / direct:>9.2f} {med / ngx:>9.2f}" + (f"  errors={errs}" if errs else ""))
-                print()
+            print(f"## {size} responses")
+            print(f"{'conns':>5} {'target':<12} {'req/s (median [min-max])':<30} {'p50 ms':>8} {'p99 ms':>8} {'vs direct':>9} {'vs nginx':>9}")
+            for conns in [int(c) for c in args.conns.split(",")]:
+                direct = statistics.median(r["rps"] for r in results[(size, conns, "direct")])
+                ngx = statistics.median(r["rps"] for r in results[(size, conns, "nginx")])
+                for name in ports:
+                    runs = results[(size, conns, name)]
+                    rps = [r["rps"] for r in runs]
+                    med = statistics.median(rps)
+                    p50 = statistics.median(r["p50"] for r in runs)
+                    p99 = statistics.median(r["p99"] for r in runs)
+                    errs = sum(r["errors"] for r in runs)
+                    cell = f"{med:>10.0f} [{min(rps):.0f}-{max(rps):.0f}]"
+                    print(f"{conns:>5} {name:<12} {cell:<30} {p50:>8.3f} {p99:>8.3f} {med / direct:>9.2f} {med / ngx:>9.2f}" + (f"  errors={errs}" if errs else ""))
+            print()
     finally:
         for p in procs:
             stop(p)

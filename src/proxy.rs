@@ -277,16 +277,7 @@ impl ProxyHttp for Gateway {
         ctx.body_seen += body.as_ref().map_or(0, |b| b.len() as u64);
         if ctx.body_seen > ctx.max_body {
             // A chunked body without Content-Length: stop at the limit.
-            self.state
-                .metrics
-                .rejected_requests
-                .with_label_values(&["body_too_large"])
-                .inc();
-            tracing::warn!(
-                upstream = ctx.upstream_name(),
-                limit = ctx.max_body,
-                "request body over the limit"
-            );
+            self.body_too_large(ctx.upstream_name(), ctx.max_body);
             return Error::e_explain(
                 ErrorType::HTTPStatus(413),
                 "request body over max_body_bytes",
@@ -518,6 +509,16 @@ impl ProxyHttp for Gateway {
 }
 
 impl Gateway {
+    /// Logs and counts a request body over its upstream's limit.
+    fn body_too_large(&self, upstream: &str, limit: u64) {
+        self.state
+            .metrics
+            .rejected_requests
+            .with_label_values(&["body_too_large"])
+            .inc();
+        tracing::warn!(upstream, limit, "request body over the limit");
+    }
+
     /// Answers 503 for an upstream that cannot take requests now, and counts it.
     async fn unavailable(
         &self,
@@ -616,16 +617,7 @@ impl Gateway {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok());
         if declared.is_some_and(|n| n > upstream.max_body_bytes) {
-            self.state
-                .metrics
-                .rejected_requests
-                .with_label_values(&["body_too_large"])
-                .inc();
-            tracing::warn!(
-                upstream = upstream.name.as_str(),
-                limit = upstream.max_body_bytes,
-                "request body over the limit"
-            );
+            self.body_too_large(upstream.name.as_str(), upstream.max_body_bytes);
             let body = format!(
                 "413 request body larger than {} bytes (upstreams.{}.max_body_bytes)\n",
                 upstream.max_body_bytes, upstream.name

@@ -278,14 +278,7 @@ fn hot_reload_applies_valid_edits_keeps_sockets_and_rejects_bad_ones() {
         (get(gw.port, "/static/@vite/client").status == 200).then_some(())
     });
     let token = vite.token("/static/");
-    let (mut ws, _) = ws_connect(
-        gw.port,
-        &format!("/static/?token={token}"),
-        "vite-hmr",
-        Some("http://localhost"),
-    )
-    .unwrap();
-    ws_wait_for(&mut ws, "connected", Duration::from_secs(5));
+    let mut ws = hmr_socket(gw.port, &token);
     assert_eq!(get(gw.port, "/hello").status, 404);
 
     // A valid edit: new requests follow the new rule at once.

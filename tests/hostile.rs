@@ -189,19 +189,7 @@ fn vite_restarted_on_a_new_port_closes_20_hmr_sockets_and_new_ones_reach_it() {
         (get(gw.port, "/static/@vite/client").status == 200).then_some(())
     });
     let token = vite.token("/static/");
-    let mut sockets: Vec<Ws> = (0..20)
-        .map(|_| {
-            let (mut ws, _) = ws_connect(
-                gw.port,
-                &format!("/static/?token={token}"),
-                "vite-hmr",
-                Some("http://localhost"),
-            )
-            .unwrap();
-            ws_wait_for(&mut ws, "connected", Duration::from_secs(5));
-            ws
-        })
-        .collect();
+    let mut sockets: Vec<Ws> = (0..20).map(|_| hmr_socket(gw.port, &token)).collect();
     let dir = vite.stop();
     for ws in &mut sockets {
         let closed = wait_until(
@@ -254,14 +242,7 @@ fn an_app_reload_keeps_the_hmr_socket_and_requests_are_served_through_it() {
             .then_some(())
     });
     let token = ws_token(&get(gw.port, "/static/@vite/client").text()).unwrap();
-    let (mut ws, _) = ws_connect(
-        gw.port,
-        &format!("/static/?token={token}"),
-        "vite-hmr",
-        Some("http://localhost"),
-    )
-    .unwrap();
-    ws_wait_for(&mut ws, "connected", Duration::from_secs(5));
+    let mut ws = hmr_socket(gw.port, &token);
     let workers_before = Command::new("pgrep")
         .args(["-f", "multiprocessing.spawn"])
         .output()

@@ -573,3 +573,16 @@ pub fn ws_ping_roundtrip(ws: &mut Ws, what: &str) {
     );
     assert_eq!(&pong[..], &payload[..]);
 }
+
+/// An HMR socket through `port` with Vite's token, after Vite's `connected` frame.
+pub fn hmr_socket(port: u16, token: &str) -> Ws {
+    let (mut ws, _) = ws_connect(
+        port,
+        &format!("/static/?token={token}"),
+        "vite-hmr",
+        Some("http://localhost"),
+    )
+    .unwrap();
+    ws_wait_for(&mut ws, "connected", Duration::from_secs(5));
+    ws
+}

@@ -145,10 +145,7 @@ fn metrics_name_every_family_and_count_requests_under_the_right_labels() {
         "[upstreams.app]\naddress = \"127.0.0.1:{}\"\n{FAST_HEALTH}",
         app.port
     ));
-    let vite = Vite::start("/static/", Some(&gw.path("public/hot")));
-    wait_until("vite through the gateway", Duration::from_secs(10), || {
-        (get(gw.port, "/static/@vite/client").status == 200).then_some(())
-    });
+    let vite = gw.start_vite();
     let series = "litevite_requests_total{method=\"GET\",status=\"200\",upstream=\"app\"}";
     let before = sample(&get(gw.port, "/_litevite/metrics").text(), series);
     assert_eq!(get(gw.port, "/echo").status, 200);
@@ -273,10 +270,7 @@ fn hot_reload_applies_valid_edits_keeps_sockets_and_rejects_bad_ones() {
     let app = App::start();
     let base = format!("[upstreams.app]\naddress = \"127.0.0.1:{}\"\n", app.port);
     let gw = Gateway::start(&base);
-    let vite = Vite::start("/static/", Some(&gw.path("public/hot")));
-    wait_until("vite through the gateway", Duration::from_secs(10), || {
-        (get(gw.port, "/static/@vite/client").status == 200).then_some(())
-    });
+    let vite = gw.start_vite();
     let token = vite.token("/static/");
     let mut ws = hmr_socket(gw.port, &token);
     assert_eq!(get(gw.port, "/hello").status, 404);

@@ -36,10 +36,7 @@ fn metric(port: u16, series: &str) -> f64 {
 fn traversal_and_fs_deny_bypasses_are_refused_and_counted() {
     let app = App::start();
     let gw = Gateway::start(&app_config(&app, ""));
-    let _vite = Vite::start("/static/", Some(&gw.path("public/hot")));
-    wait_until("vite", Duration::from_secs(10), || {
-        (get(gw.port, "/static/@vite/client").status == 200).then_some(())
-    });
+    let _vite = gw.start_vite();
     let attempts = [
         "/static/../../etc/passwd",
         "/static/%2e%2e/%2e%2e/etc/passwd",
@@ -184,10 +181,7 @@ fn an_upstream_that_never_answers_gets_the_504_page() {
 fn vite_restarted_on_a_new_port_closes_20_hmr_sockets_and_new_ones_reach_it() {
     let app = App::start();
     let gw = Gateway::start(&app_config(&app, ""));
-    let vite = Vite::start("/static/", Some(&gw.path("public/hot")));
-    wait_until("vite", Duration::from_secs(10), || {
-        (get(gw.port, "/static/@vite/client").status == 200).then_some(())
-    });
+    let vite = gw.start_vite();
     let token = vite.token("/static/");
     let mut sockets: Vec<Ws> = (0..20).map(|_| hmr_socket(gw.port, &token)).collect();
     let dir = vite.stop();

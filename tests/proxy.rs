@@ -26,12 +26,7 @@ fn config(app: &App, extra: &str) -> String {
 fn stack() -> (Gateway, App, Vite) {
     let app = App::start();
     let gw = Gateway::start(&config(&app, ""));
-    let vite = Vite::start("/static/", Some(&gw.path("public/hot")));
-    wait_until(
-        "the gateway to discover vite",
-        Duration::from_secs(10),
-        || (get(gw.port, "/static/@vite/client").status == 200).then_some(()),
-    );
+    let vite = gw.start_vite();
     (gw, app, vite)
 }
 

@@ -311,6 +311,16 @@ impl Gateway {
     pub fn path(&self, rel: &str) -> PathBuf {
         self.dir.path().join(rel)
     }
+
+    /// Starts a real Vite (base `/static/`) that writes this gateway's hotfile, and waits
+    /// until the gateway serves its client.
+    pub fn start_vite(&self) -> Vite {
+        let vite = Vite::start("/static/", Some(&self.path("public/hot")));
+        wait_until("vite through the gateway", Duration::from_secs(10), || {
+            (get(self.port, "/static/@vite/client").status == 200).then_some(())
+        });
+        vite
+    }
 }
 
 /// A parsed HTTP/1.1 response.

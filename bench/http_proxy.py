@@ -3,9 +3,13 @@
 
 One fast static upstream (nginx serving a 1 KB and a 1 MB file, 1 worker) on CPU 0 with
 the proxy under test; wrk (1 thread) on CPU 1. Keep-alive, fixed connection counts, several
-repetitions; prints median and spread, and ratios measured in the same run.
+repetitions; prints median and spread, and ratios measured in the same run. Every proxy gets
+one worker on that one core: nginx `worker_processes 1`, Caddy `GOMAXPROCS=1`, litevite-gw
+`threads = 1`, and "pingora" (examples/bare_pingora.rs: Pingora forwarding with no hooks,
+the floor for anything built on it) 1 thread.
 
-    python3 bench/http_proxy.py [--reps 3] [--duration 5] [--conns 1,16,64]
+    python3 bench/http_proxy.py [--reps 3] [--duration 5] [--conns 1,16,64] [--sizes 1k,1m]
+                                [--targets direct,litevite-gw,nginx,caddy]
 """
 
 import argparse
@@ -77,7 +81,10 @@ def main() -> int:
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--duration", type=int, default=5)
     ap.add_argument("--conns", default="1,16,64")
+    ap.add_argument("--sizes", default="1k,1m", help="1k, 1m or both")
+    ap.add_argument("--targets", default="direct,litevite-gw,pingora,nginx,caddy")
     ap.add_argument("--gateway", default=str(ROOT / "target/release/litevite-gw"))
+    ap.add_argument("--bare", default=str(ROOT / "target/release/examples/bare_pingora"))
     args = ap.parse_args()
     for tool in ("nginx", "caddy", "wrk", "taskset"):
         if not shutil.which(tool):
@@ -90,7 +97,7 @@ def main() -> int:
     www.mkdir()
     (www / "1k.txt").write_bytes(b"x" * 1024)
     (www / "1m.bin").write_bytes(os.urandom(1024 * 1024))
-    ports = {name: free_port() for name in ("direct", "litevite-gw", "nginx", "caddy")}
+    ports = {name: free_port() for name in ("direct", "litevite-gw", "pingora", "nginx", "caddy")}
     up = ports["direct"]
     common = f"daemon off; worker_processes 1; pid {work}/%s.pid; error_log {work}/%s.err; events {{ worker_connections 4096; }}"
     (work / "upstream.conf").write_text(
@@ -107,7 +114,7 @@ def main() -> int:
         f"{{\n  admin off\n  auto_https off\n}}\nhttp://127.0.0.1:{ports['caddy']} {{\n  reverse_proxy 127.0.0.1:{up}\n}}\n"
     )
     (work / "litevite.toml").write_text(
-        f'[gateway]\nlisten = "127.0.0.1:{ports["litevite-gw"]}"\nmode = "direct"\n'
+        f'[gateway]\nlisten = "127.0.0.1:{ports["litevite-gw"]}"\nmode = "direct"\nthreads = 1\n'
         f'[upstreams.app]\naddress = "127.0.0.1:{up}"\n[upstreams.vite]\nhotfile = ""\n'
         '[health]\ninterval = "60s"\n[codegen]\nexport = false\n[codegen.openapi_ts]\nenabled = false\n'
     )
@@ -116,16 +123,20 @@ def main() -> int:
         start(["nginx", "-p", str(work), "-c", str(work / "proxy.conf")], "0"),
         start(["caddy", "run", "--config", str(work / "Caddyfile"), "--adapter", "caddyfile"], "0", env={**os.environ, "GOMAXPROCS": "1", "HOME": str(work)}),
         start([args.gateway, "-c", str(work / "litevite.toml"), "--log-level", "warn"], "0", cwd=work),
+        start([args.bare, f"127.0.0.1:{ports['pingora']}", f"127.0.0.1:{up}", "1"], "0"),
     ]
     try:
         for p in ports.values():
             wait_port(p)
-        print(f"# machine: {os.cpu_count()} CPUs; upstream + proxy pinned to CPU 0, wrk (1 thread) to CPU 1")
+        print(f"# machine: {os.cpu_count()} CPUs; upstream + proxy pinned to CPU 0 (one worker each), wrk (1 thread) to CPU 1")
         print(f"# {args.reps} repetitions x {args.duration} s per cell; median [min-max]\n")
         results = {}
-        for size, path in (("1 KB", "/1k.txt"), ("1 MB", "/1m.bin")):
+        sizes = {"1k": ("1 KB", "/1k.txt"), "1m": ("1 MB", "/1m.bin")}
+        chosen = [t for t in ports if t in args.targets.split(",") or t in ("direct", "nginx")]
+        for size, path in (sizes[s] for s in args.sizes.split(",")):
             for conns in [int(c) for c in args.conns.split(",")]:
-                for name, port in ports.items():
+                for name in chosen:
+                    port = ports[name]
                     wrk(port, path, conns, 1)  # warm-up
                     runs = [wrk(port, path, conns, args.duration) for _ in range(args.reps)]
                     results[(size, conns, name)] = runs
@@ -134,7 +145,7 @@ def main() -> int:
             for conns in [int(c) for c in args.conns.split(",")]:
                 direct = statistics.median(r["rps"] for r in results[(size, conns, "direct")])
                 ngx = statistics.median(r["rps"] for r in results[(size, conns, "nginx")])
-                for name in ports:
+                for name in chosen:
                     runs = results[(size, conns, name)]
                     rps = [r["rps"] for r in runs]
                     med = statistics.median(rps)

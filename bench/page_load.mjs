@@ -1,5 +1,6 @@
 // Page load of a generated Vite project with ~300 modules in headless Chromium (Debian's
-// /usr/bin/chromium): through litevite-gw vs straight to Vite vs Caddy, same run.
+// /usr/bin/chromium): through litevite-gw vs straight to Vite vs Caddy vs litestar-vite's own
+// in-process proxy (a Litestar app with its VitePlugin, from target/bench-venv), same run.
 //   cold: a fresh browser profile (no HTTP cache; Vite's transform cache is warm)
 //   warm: a reload in the same profile (conditional requests, 304s)
 //   node bench/page_load.mjs [--modules 300] [--rounds 5]
@@ -21,7 +22,11 @@ const dir = fs.mkdtempSync(path.join(os.tmpdir(), "litevite-pageload-"));
 fs.mkdirSync(path.join(dir, "src"));
 fs.symlinkSync(path.join(ROOT, "tests/fixtures/web/node_modules"), path.join(dir, "node_modules"));
 fs.writeFileSync(path.join(dir, "package.json"), "{ \"type\": \"module\" }\n");
-fs.writeFileSync(path.join(dir, "vite.config.js"), 'export default { base: "/static/", clearScreen: false, logLevel: "warn", cacheDir: ".vite-cache" };\n');
+// HMR on /static/vite-hmr: the path litestar-vite's WebSocket route listens on.
+fs.writeFileSync(
+  path.join(dir, "vite.config.js"),
+  'export default { base: "/static/", clearScreen: false, logLevel: "warn", cacheDir: ".vite-cache", server: { hmr: { path: "vite-hmr" } } };\n',
+);
 fs.writeFileSync(path.join(dir, "src/util.js"), "export const tag = (n) => `m${n}`;\n");
 for (let i = 0; i < modules; i++) {
   fs.writeFileSync(path.join(dir, `src/m${i}.js`), `import { tag } from "./util.js";\nexport const v${i} = tag(${i});\n`);
@@ -40,6 +45,8 @@ const run = (cmd, args, opts = {}) => {
 const vitePort = await freePort();
 const gwPort = await freePort();
 const caddyPort = await freePort();
+const litestarPort = await freePort();
+const LITESTAR_VITE_PY = path.join(ROOT, "target/bench-venv/bin/python");
 run("node", ["node_modules/vite/bin/vite.js", "--port", String(vitePort), "--strictPort", "--host", "127.0.0.1"], { cwd: dir });
 fs.writeFileSync(
   path.join(dir, "litevite.toml"),
@@ -49,7 +56,27 @@ run(BIN, ["-c", "litevite.toml", "--log-level", "warn"], { cwd: dir });
 fs.writeFileSync(path.join(dir, "Caddyfile"), `{\n  admin off\n  auto_https off\n}\nhttp://127.0.0.1:${caddyPort} {\n  reverse_proxy 127.0.0.1:${vitePort}\n}\n`);
 run("caddy", ["run", "--config", "Caddyfile", "--adapter", "caddyfile"], { cwd: dir, env: { ...process.env, HOME: dir } });
 
-const targets = { "direct Vite": vitePort, "litevite-gw": gwPort, Caddy: caddyPort };
+// Every target but litestar-vite serves Vite's index.html at /static/; the Litestar app
+// serves the same document at / (see bench/litestar_vite_app.py).
+const targets = {
+  "direct Vite": `http://127.0.0.1:${vitePort}/static/`,
+  "litevite-gw": `http://127.0.0.1:${gwPort}/static/`,
+  Caddy: `http://127.0.0.1:${caddyPort}/static/`,
+};
+const startLitestarVite = async () => {
+  if (!fs.existsSync(LITESTAR_VITE_PY)) {
+    console.error("litestar-vite skipped: run bench/setup.sh (it creates target/bench-venv)");
+    return;
+  }
+  fs.writeFileSync(path.join(dir, "page.html"), await (await fetch(targets["direct Vite"])).text());
+  fs.mkdirSync(path.join(dir, "public"));
+  fs.writeFileSync(path.join(dir, "public/hot"), `http://127.0.0.1:${vitePort}`);
+  run(LITESTAR_VITE_PY, ["-m", "uvicorn", "--app-dir", path.join(ROOT, "bench"), "litestar_vite_app:app", "--port", String(litestarPort), "--log-level", "warning"], {
+    cwd: dir,
+    env: { ...process.env, LITEVITE_BENCH_PROJECT: dir },
+  });
+  targets["litestar-vite"] = `http://127.0.0.1:${litestarPort}/`;
+};
 const launch = async () => {
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), "litevite-chromium-"));
   const ctx = await chromium.launchPersistentContext(profile, {
@@ -72,22 +99,26 @@ const loadOnce = async (page, url, reload) => {
 
 const results = {};
 try {
-  for (const port of Object.values(targets)) {
-    await waitUntil(`port ${port}`, 30_000, async () => (await fetch(`http://127.0.0.1:${port}/static/`)).status === 200);
+  await waitUntil("Vite", 30_000, async () => (await fetch(targets["direct Vite"])).status === 200);
+  await startLitestarVite();
+  for (const url of Object.values(targets)) {
+    await waitUntil(url, 30_000, async () => (await fetch(url)).status === 200);
   }
   // Warm Vite's transform cache once, so every target measures the same server state.
   {
     const { ctx, profile } = await launch();
     const page = await ctx.newPage();
-    await loadOnce(page, `http://127.0.0.1:${vitePort}/static/`, false);
+    await loadOnce(page, targets["direct Vite"], false);
     await ctx.close();
     fs.rmSync(profile, { recursive: true, force: true });
   }
   for (let r = 0; r < rounds; r++) {
-    for (const [name, port] of Object.entries(targets)) {
+    // Rotate the order each round: the first launch of a round pays for a cold browser binary.
+    const order = Object.entries(targets);
+    for (const [name, url] of [...order.slice(r % order.length), ...order.slice(0, r % order.length)]) {
       const { ctx, profile } = await launch();
       const page = await ctx.newPage();
-      const cold = await loadOnce(page, `http://127.0.0.1:${port}/static/`, false);
+      const cold = await loadOnce(page, url, false);
       const warm = await loadOnce(page, null, true);
       (results[name] ??= { cold: [], warm: [] }).cold.push(cold);
       results[name].warm.push(warm);

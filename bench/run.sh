@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Every benchmark, on demand (not part of the test suite). Results go to stdout and
 # bench/results/<date>.txt; docs/performance.md records a run and the machine.
-#   bench/run.sh            # the full set (about 10 minutes)
+#   bench/run.sh            # the full set (about 25 minutes)
 #   QUICK=1 bench/run.sh    # a short smoke of each
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,15 +16,19 @@ export LITEVITE_BIN="$PWD/target/release/litevite-gw"
     node bench/hmr_latency.mjs --rounds 5
     node bench/page_load.mjs --modules 50 --rounds 1
     python3 bench/startup.py --runs 3
-    cargo run --release --quiet --example codegen_bench
+    target/release/examples/codegen_bench
+    target/bench-venv/bin/python bench/codegen_compare.py --sizes 100,1000 --runs 1
+    node bench/codegen_freshness.mjs --rounds 1
     node bench/soak.mjs --minutes 0.25 --sockets 100 --concurrency 4
   else
     python3 bench/http_proxy.py
     node bench/hmr_latency.mjs --rounds 30
     node bench/page_load.mjs --modules 300 --rounds 5
     python3 bench/startup.py --runs 15
-    cargo run --release --quiet --example codegen_bench
-    node bench/soak.mjs --minutes 2 --sockets 1000 --concurrency 16
+    target/release/examples/codegen_bench
+    target/bench-venv/bin/python bench/codegen_compare.py
+    node bench/codegen_freshness.mjs --rounds 5
+    node bench/soak.mjs --minutes 3 --sockets 1000 --concurrency 16
   fi
 } 2>&1 | tee "$out"
 echo "results: $out"

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # What the benchmarks need beyond scripts/setup.sh: Debian nginx, caddy, wrk; the bench's
-# npm packages; a release build of the gateway.
+# npm packages; litestar-vite from PyPI in its own venv (target/bench-venv, so its Litestar
+# pin cannot disturb the demo's); a release build of the gateway.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-scripts/setup.sh
+scripts/setup.sh --test   # chromium, and the e2e harness the browser benchmarks share
 need=()
 for tool in nginx caddy wrk; do command -v "$tool" >/dev/null || need+=("$tool"); done
 if [ ${#need[@]} -gt 0 ]; then
@@ -17,4 +18,8 @@ if [ ${#need[@]} -gt 0 ]; then
   fi
 fi
 (cd bench && npm ci --no-audit --no-fund --loglevel=error)
-cargo build --release --quiet
+if [ ! -x target/bench-venv/bin/uvicorn ]; then
+  python3 -m venv target/bench-venv
+  target/bench-venv/bin/pip install --quiet --disable-pip-version-check -r bench/requirements.txt
+fi
+cargo build --release --quiet --bin litevite-gw --examples

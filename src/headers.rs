@@ -3,7 +3,7 @@
 
 use std::net::IpAddr;
 
-use http::header;
+use http::header::{self, HeaderName, HeaderValue};
 use pingora::http::RequestHeader;
 use pingora::Result;
 
@@ -29,8 +29,15 @@ pub fn rewrite_target(raw: &[u8], rewrite: &Rewrite) -> Vec<u8> {
     out
 }
 
+static X_FORWARDED_FOR: HeaderName = HeaderName::from_static("x-forwarded-for");
+static X_FORWARDED_PROTO: HeaderName = HeaderName::from_static("x-forwarded-proto");
+static X_FORWARDED_HOST: HeaderName = HeaderName::from_static("x-forwarded-host");
+
 /// X-Forwarded-For (appended), -Proto and -Host; and, for Vite, `Host` set to the
 /// upstream's own authority so Vite's allowedHosts check passes for any public name.
+///
+/// On every proxied request: names are looked up as prebuilt `HeaderName`s and inserted
+/// as static strings, so the only allocation is the X-Forwarded-For value.
 pub fn forwarding(
     req: &mut RequestHeader,
     client_ip: Option<IpAddr>,
@@ -40,7 +47,7 @@ pub fn forwarding(
     if let Some(ip) = client_ip {
         let xff = match req
             .headers
-            .get("x-forwarded-for")
+            .get(&X_FORWARDED_FOR)
             .and_then(|v| v.to_str().ok())
         {
             Some(prev) if !prev.trim().is_empty() => format!("{prev}, {ip}"),
@@ -48,10 +55,10 @@ pub fn forwarding(
         };
         req.insert_header("x-forwarded-for", xff)?;
     }
-    if !req.headers.contains_key("x-forwarded-proto") {
-        req.insert_header("x-forwarded-proto", "http")?;
+    if !req.headers.contains_key(&X_FORWARDED_PROTO) {
+        req.insert_header("x-forwarded-proto", HeaderValue::from_static("http"))?;
     }
-    if !req.headers.contains_key("x-forwarded-host") {
+    if !req.headers.contains_key(&X_FORWARDED_HOST) {
         if let Some(host) = original_host {
             req.insert_header("x-forwarded-host", host)?;
         }

@@ -18,7 +18,7 @@ use pingora::proxy::{FailToProxy, ProxyHttp, Session};
 use pingora::{Error, ErrorSource, ErrorType, Result};
 
 use crate::admin;
-use crate::config::{RouteAction, UpstreamAddr};
+use crate::config::{RouteAction, UpstreamAddr, UpstreamName};
 use crate::headers;
 use crate::metrics::Metrics;
 use crate::pages::{Format, UpstreamProblem, ERROR_MARKER};
@@ -33,6 +33,11 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 const RETRY_PAUSE: Duration = Duration::from_millis(100);
 /// A non-ping WebSocket that ends this soon after its 101 is counted as an early close.
 const EARLY_CLOSE: Duration = Duration::from_millis(100);
+/// Paths on the status page are cut to this many bytes.
+const RECENT_PATH_BYTES: usize = 200;
+/// Where requests the gateway answers itself (rejections, `respond` rules) are counted.
+static GATEWAY: std::sync::LazyLock<UpstreamName> =
+    std::sync::LazyLock::new(|| UpstreamName::new("gateway"));
 
 /// The gateway's proxy service.
 pub struct Gateway {
@@ -446,21 +451,24 @@ impl ProxyHttp for Gateway {
     }
 
     async fn logging(&self, session: &mut Session, e: Option<&Error>, ctx: &mut RequestCtx) {
+        // Runs for every request: borrowed labels, no per-request String but the path kept
+        // for the status page.
         ctx.leave_in_flight();
         let status = session.response_written().map_or(0, |r| r.status.as_u16());
-        let upstream = ctx.upstream_name().to_string();
+        let upstream = ctx.upstream.as_ref().map_or(&*GATEWAY, |u| &u.name);
+        let label = upstream.as_str();
         let metrics = &self.state.metrics;
         if let Some(at) = ctx.upgraded_at {
             metrics
                 .websocket_connections
-                .with_label_values(&[&upstream])
+                .with_label_values(&[label])
                 .dec();
             if !ctx.vite_ping && at.elapsed() < EARLY_CLOSE {
                 metrics
                     .websocket_early_closes
-                    .with_label_values(&[&upstream])
+                    .with_label_values(&[label])
                     .inc();
-                tracing::debug!(upstream = %upstream, "websocket closed right after its 101");
+                tracing::debug!(upstream = label, "websocket closed right after its 101");
             }
         }
         if e.is_none() && status != 0 {
@@ -471,40 +479,48 @@ impl ProxyHttp for Gateway {
             }
         }
         let method = Metrics::method_label(&session.req_header().method);
+        let mut code = itoa::Buffer::new();
         let status_label = if status == 0 {
-            "none".to_string()
+            "none"
         } else {
-            status.to_string()
+            code.format(status)
         };
         let elapsed = ctx.started.elapsed();
         metrics
             .requests
-            .with_label_values(&[&upstream, method, &status_label])
+            .with_label_values(&[label, method, status_label])
             .inc();
         metrics
             .request_duration
-            .with_label_values(&[&upstream])
+            .with_label_values(&[label])
             .observe(elapsed.as_secs_f64());
-        let path = admin::loggable_path(session.req_header().raw_path());
-        if !ctx.internal {
-            self.state.recent.push(RequestRecord {
-                at: SystemTime::now(),
-                method: method.to_string(),
-                path: path.chars().take(200).collect(),
-                status,
-                ms: elapsed.as_secs_f64() * 1000.0,
-                upstream: upstream.clone(),
-            });
-        }
+        let mut path = admin::loggable_path(session.req_header().raw_path());
         tracing::debug!(
             method,
             path = %path,
             status,
-            upstream = %upstream,
+            upstream = label,
             reason = ?ctx.target.as_ref().map(|t| t.reason),
             ms = elapsed.as_secs_f64() * 1000.0,
             "request"
         );
+        if !ctx.internal {
+            let mut cut = RECENT_PATH_BYTES.min(path.len());
+            while !path.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            path.truncate(cut);
+            self.state.recent.push(
+                upstream,
+                RequestRecord {
+                    at: SystemTime::now(),
+                    method,
+                    path,
+                    status,
+                    ms: elapsed.as_secs_f64() * 1000.0,
+                },
+            );
+        }
     }
 }
 

@@ -70,6 +70,9 @@ fn diff(old: &Config, new: &Config) -> (Vec<String>, Vec<String>) {
     if old.gateway.shutdown_grace != new.gateway.shutdown_grace {
         restart.push("gateway.shutdown_grace".into());
     }
+    if old.gateway.threads != new.gateway.threads {
+        restart.push("gateway.threads".into());
+    }
     if old.processes != new.processes {
         restart.push("[processes]".into());
     }

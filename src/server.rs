@@ -70,7 +70,7 @@ pub fn run(config: Config, overrides: Overrides, json_logs: bool) -> Result<(), 
     let state = Arc::new(AppState::new(config, overrides, &supervised));
 
     let conf = ServerConf {
-        threads: 2,
+        threads: state.config.load().gateway.threads,
         // Our signal watcher drains in-flight requests itself (bounded by shutdown_grace),
         // so pingora need not sleep: its default would keep the process up for minutes.
         grace_period_seconds: Some(0),

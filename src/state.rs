@@ -99,18 +99,17 @@ impl AppState {
 #[derive(Debug, Clone)]
 pub struct RequestRecord {
     pub at: std::time::SystemTime,
-    pub method: String,
+    pub method: &'static str,
     pub path: String,
     pub status: u16,
     pub ms: f64,
-    pub upstream: String,
 }
 
 /// The most recent requests per upstream (bounded).
 #[derive(Debug, Default)]
 pub struct RecentRequests {
     inner: std::sync::Mutex<
-        std::collections::BTreeMap<String, std::collections::VecDeque<RequestRecord>>,
+        std::collections::BTreeMap<UpstreamName, std::collections::VecDeque<RequestRecord>>,
     >,
 }
 
@@ -118,9 +117,15 @@ pub struct RecentRequests {
 const RECENT_PER_UPSTREAM: usize = 25;
 
 impl RecentRequests {
-    pub fn push(&self, record: RequestRecord) {
+    /// On the request path: one short lock, no allocation once an upstream has a list.
+    pub fn push(&self, upstream: &UpstreamName, record: RequestRecord) {
         let mut map = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        let list = map.entry(record.upstream.clone()).or_default();
+        let list = match map.get_mut(upstream) {
+            Some(list) => list,
+            None => map
+                .entry(upstream.clone())
+                .or_insert_with(|| std::collections::VecDeque::with_capacity(RECENT_PER_UPSTREAM)),
+        };
         if list.len() == RECENT_PER_UPSTREAM {
             list.pop_front();
         }
@@ -131,7 +136,7 @@ impl RecentRequests {
     pub fn snapshot(&self) -> Vec<(String, Vec<RequestRecord>)> {
         let map = self.inner.lock().unwrap_or_else(|e| e.into_inner());
         map.iter()
-            .map(|(k, v)| (k.clone(), v.iter().rev().cloned().collect()))
+            .map(|(k, v)| (k.to_string(), v.iter().rev().cloned().collect()))
             .collect()
     }
 }

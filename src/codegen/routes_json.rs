@@ -18,21 +18,22 @@ pub enum RoutesError {
     NotRoutes(String),
 }
 
-/// One route, as litestar-vite writes it.
+/// One route, as litestar-vite writes it. Fields are declared in the sorted order of their
+/// JSON names, so serialising the struct writes sorted keys as litestar-vite does.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 pub struct RouteEntry {
-    pub uri: String,
-    pub methods: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub component: Option<String>,
     pub method: String,
+    pub methods: Vec<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub parameter_types: BTreeMap<String, String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub parameters: Vec<String>,
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub parameter_types: BTreeMap<String, String>,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub query_parameters: BTreeMap<String, String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub component: Option<String>,
+    pub uri: String,
 }
 
 /// The whole table, keyed (and so sorted) by route name.
@@ -44,9 +45,9 @@ pub struct RouteTable {
 impl RouteTable {
     /// Canonical text: keys sorted, 2-space indent, trailing newline.
     pub fn to_json(&self) -> String {
-        // Through `Value` so every object's keys come out sorted, as litestar-vite writes them.
-        let value = serde_json::to_value(self).unwrap_or_default();
-        let mut text = serde_json::to_string_pretty(&value).unwrap_or_default();
+        // Keys come out sorted without a detour through `Value`: maps are BTreeMaps and
+        // RouteEntry's fields are declared in sorted order (pinned by a test).
+        let mut text = serde_json::to_string_pretty(self).unwrap_or_default();
         text.push('\n');
         text
     }

@@ -237,6 +237,8 @@ pub struct GatewayConfig {
     pub max_header_bytes: usize,
     /// `None`: wait for upstreams forever.
     pub upstream_timeout: Option<Duration>,
+    /// Proxy worker threads (Pingora's `threads`).
+    pub threads: usize,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -702,6 +704,18 @@ impl Validator<'_> {
             self.file(&g.upstream_timeout),
             Duration::from_secs(60),
         )?;
+        let threads = match &g.threads {
+            None => 2,
+            Some(n) if (1..=64).contains(n.get_ref()) => *n.get_ref() as usize,
+            Some(n) => {
+                return Err(ConfigError::new(
+                    self.at(n.span()),
+                    "gateway.threads",
+                    format!("{} worker threads is out of range", n.get_ref()),
+                )
+                .expected("a number from 1 to 64 (2 suits a development machine)"))
+            }
+        };
         Ok(GatewayConfig {
             listen,
             mode,
@@ -711,6 +725,7 @@ impl Validator<'_> {
             max_url_bytes: limit("max_url_bytes", &g.max_url_bytes, 256, 8192)?,
             max_header_bytes: limit("max_header_bytes", &g.max_header_bytes, 1024, 65536)?,
             upstream_timeout: (!upstream_timeout.is_zero()).then_some(upstream_timeout),
+            threads,
         })
     }
 

@@ -98,6 +98,9 @@ pub struct RawGateway {
     pub max_header_bytes: Option<Sp<i64>>,
     /// Longest silence from an upstream before 504 (not for WebSockets or event streams). Default "60s".
     pub upstream_timeout: Option<SStr>,
+    /// Proxy worker threads. Default 2; needs a restart.
+    #[schemars(range(min = 1, max = 64))]
+    pub threads: Option<Sp<i64>>,
 }
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]

@@ -41,6 +41,7 @@ impl Config {
             "upstream_timeout = \"{}\"",
             g.upstream_timeout.map_or("0s".into(), dur)
         )?;
+        writeln!(o, "threads = {}", g.threads)?;
         for up in self.upstreams.values() {
             writeln!(o, "\n[upstreams.{}]", up.name)?;
             writeln!(

@@ -81,6 +81,7 @@ mode = "direct"
 asset_base = "assets"
 public_url = "https://dev.example.test/"
 shutdown_grace = "500ms"
+threads = 1
 [upstreams.app]
 address = "localhost:8101"
 [upstreams.vite]
@@ -113,6 +114,7 @@ add_request_headers = { "X-From" = "gw" }
     assert_eq!(c.gateway.mode, Mode::Direct);
     assert_eq!(c.gateway.asset_base.as_str(), "/assets/");
     assert_eq!(c.gateway.shutdown_grace, Duration::from_millis(500));
+    assert_eq!(c.gateway.threads, 1);
     assert_eq!(c.public_url(), "https://dev.example.test/");
     assert_eq!(
         c.upstream(&UpstreamName::app())
@@ -243,6 +245,9 @@ fn bad_values_say_what_was_expected() {
     assert!(e.expected.unwrap().contains("duration"));
     let e = err("[health]\nrise = 0\n");
     assert_eq!(e.key, "health.rise");
+    let e = err("[gateway]\nthreads = 0\n");
+    assert_eq!((line_col(&e), e.key.as_str()), ((2, 11), "gateway.threads"));
+    assert!(e.expected.unwrap().contains("1 to 64"));
     let e = err("[vite]\nfallback = \"vit\"\n");
     assert_eq!(e.hint.as_deref(), Some("did you mean \"vite\"?"));
     let e = err("[vite]\npaths = [\"@vite/\"]\n");

@@ -97,3 +97,25 @@ fn canonical_json_is_sorted_indented_and_newline_terminated() {
     assert_eq!(RouteTable::parse(&text).unwrap(), t);
     assert!(text.contains("\"parameterTypes\""));
 }
+
+#[test]
+fn every_field_serialises_in_sorted_key_order() {
+    // to_json relies on RouteEntry's declaration order; a Value detour sorts for sure.
+    let mut entry = RouteEntry {
+        component: Some("Page".into()),
+        method: "get".into(),
+        methods: vec!["GET".into()],
+        parameters: vec!["id".into()],
+        uri: "/x/{id}".into(),
+        ..RouteEntry::default()
+    };
+    entry.parameter_types.insert("id".into(), "number".into());
+    entry
+        .query_parameters
+        .insert("q".into(), "string | undefined".into());
+    let t = RouteTable {
+        routes: [("x".to_string(), entry)].into_iter().collect(),
+    };
+    let sorted = serde_json::to_string_pretty(&serde_json::to_value(&t).unwrap()).unwrap() + "\n";
+    assert_eq!(t.to_json(), sorted);
+}

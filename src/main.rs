@@ -13,6 +13,7 @@ use tracing_subscriber::EnvFilter;
 
 /// Pingora allocates per request (header maps, boxed phase futures); mimalloc's
 /// thread-local free lists make that cheaper than glibc's malloc (docs/performance.md).
+/// Built with `no_thp`: transparent huge pages would double the idle RSS.
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 

@@ -24,13 +24,7 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from benchlib import ROOT, direct_gateway_toml, free_port
 
 
 def wait_port(port: int, timeout: float = 15.0) -> None:
@@ -113,11 +107,7 @@ def main() -> int:
     (work / "Caddyfile").write_text(
         f"{{\n  admin off\n  auto_https off\n}}\nhttp://127.0.0.1:{ports['caddy']} {{\n  reverse_proxy 127.0.0.1:{up}\n}}\n"
     )
-    (work / "litevite.toml").write_text(
-        f'[gateway]\nlisten = "127.0.0.1:{ports["litevite-gw"]}"\nmode = "direct"\nthreads = 1\n'
-        f'[upstreams.app]\naddress = "127.0.0.1:{up}"\n[upstreams.vite]\nhotfile = ""\n'
-        '[health]\ninterval = "60s"\n[codegen]\nexport = false\n[codegen.openapi_ts]\nenabled = false\n'
-    )
+    (work / "litevite.toml").write_text(direct_gateway_toml(ports["litevite-gw"], up))
     procs = [
         start(["nginx", "-p", str(work), "-c", str(work / "upstream.conf")], "0"),
         start(["nginx", "-p", str(work), "-c", str(work / "proxy.conf")], "0"),

@@ -13,6 +13,7 @@ export LITEVITE_BIN="$PWD/target/release/litevite-gw"
   echo "# $(date -u) · $(nproc) CPUs · $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
   if [ -n "${QUICK:-}" ]; then
     python3 bench/http_proxy.py --reps 1 --duration 1 --conns 16
+    python3 bench/instructions.py --n1 100 --n2 300
     node bench/hmr_latency.mjs --rounds 5
     node bench/page_load.mjs --modules 50 --rounds 1
     python3 bench/startup.py --runs 3
@@ -22,6 +23,7 @@ export LITEVITE_BIN="$PWD/target/release/litevite-gw"
     node bench/soak.mjs --minutes 0.25 --sockets 100 --concurrency 4
   else
     python3 bench/http_proxy.py
+    python3 bench/instructions.py
     node bench/hmr_latency.mjs --rounds 30
     node bench/page_load.mjs --modules 300 --rounds 5
     python3 bench/startup.py --runs 15

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# What the benchmarks need beyond scripts/setup.sh: Debian nginx, caddy, wrk; the bench's
+# What the benchmarks need beyond scripts/setup.sh: Debian nginx, caddy, wrk, valgrind; the bench's
 # npm packages; litestar-vite from PyPI in its own venv (target/bench-venv, so its Litestar
 # pin cannot disturb the demo's); a release build of the gateway.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/setup.sh --test   # chromium, and the e2e harness the browser benchmarks share
 need=()
-for tool in nginx caddy wrk; do command -v "$tool" >/dev/null || need+=("$tool"); done
+for tool in nginx caddy wrk valgrind curl; do command -v "$tool" >/dev/null || need+=("$tool"); done
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     apt-get update -qq

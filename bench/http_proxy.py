@@ -20,11 +20,9 @@ import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
 
-from benchlib import ROOT, direct_gateway_toml, free_port
+from benchlib import ROOT, direct_gateway_toml, free_port, require, static_workdir
 
 
 def wait_port(port: int, timeout: float = 15.0) -> None:
@@ -80,16 +78,9 @@ def main() -> int:
     ap.add_argument("--gateway", default=str(ROOT / "target/release/litevite-gw"))
     ap.add_argument("--bare", default=str(ROOT / "target/release/examples/bare_pingora"))
     args = ap.parse_args()
-    for tool in ("nginx", "caddy", "wrk", "taskset"):
-        if not shutil.which(tool):
-            print(f"missing {tool}: run bench/setup.sh", file=sys.stderr)
-            return 2
-    work = Path(tempfile.mkdtemp(prefix="litevite-bench-"))
-    # nginx workers run as an unprivileged user: they must be able to read the files.
-    work.chmod(0o755)
+    require("nginx", "caddy", "wrk", "taskset")
+    work = static_workdir("litevite-bench-")
     www = work / "www"
-    www.mkdir()
-    (www / "1k.txt").write_bytes(b"x" * 1024)
     (www / "1m.bin").write_bytes(os.urandom(1024 * 1024))
     ports = {name: free_port() for name in ("direct", "litevite-gw", "pingora", "nginx", "caddy")}
     up = ports["direct"]

@@ -19,11 +19,10 @@ import shutil
 import signal
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from benchlib import ROOT, direct_gateway_toml, free_port
+from benchlib import ROOT, direct_gateway_toml, free_port, require, static_workdir
 
 
 def wait_http(port: int, timeout: float = 60.0) -> None:
@@ -56,14 +55,8 @@ def main() -> int:
     ap.add_argument("--n1", type=int, default=500)
     ap.add_argument("--n2", type=int, default=2500)
     args = ap.parse_args()
-    for tool in ("valgrind", "callgrind_annotate", "nginx", "curl"):
-        if not shutil.which(tool):
-            print(f"missing {tool}: run bench/setup.sh", file=sys.stderr)
-            return 2
-    work = Path(tempfile.mkdtemp(prefix="litevite-instr-"))
-    work.chmod(0o755)
-    (work / "www").mkdir()
-    (work / "www/1k.txt").write_bytes(b"x" * 1024)
+    require("valgrind", "callgrind_annotate", "nginx", "curl")
+    work = static_workdir("litevite-instr-")
     up, px = free_port(), free_port()
     conf = "daemon off; master_process off; worker_processes 1; pid {pid}; error_log {err}; events {{ worker_connections 1024; }}"
     (work / "up.conf").write_text(

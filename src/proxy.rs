@@ -73,10 +73,8 @@ impl RequestCtx {
         }
     }
 
-    fn upstream_name(&self) -> &str {
-        self.upstream
-            .as_ref()
-            .map_or("gateway", |u| u.name.as_str())
+    fn upstream_name(&self) -> &UpstreamName {
+        self.upstream.as_ref().map_or(&*GATEWAY, |u| &u.name)
     }
 }
 
@@ -282,7 +280,7 @@ impl ProxyHttp for Gateway {
         ctx.body_seen += body.as_ref().map_or(0, |b| b.len() as u64);
         if ctx.body_seen > ctx.max_body {
             // A chunked body without Content-Length: stop at the limit.
-            self.body_too_large(ctx.upstream_name(), ctx.max_body);
+            self.body_too_large(ctx.upstream_name().as_str(), ctx.max_body);
             return Error::e_explain(
                 ErrorType::HTTPStatus(413),
                 "request body over max_body_bytes",
@@ -455,7 +453,7 @@ impl ProxyHttp for Gateway {
         // for the status page.
         ctx.leave_in_flight();
         let status = session.response_written().map_or(0, |r| r.status.as_u16());
-        let upstream = ctx.upstream.as_ref().map_or(&*GATEWAY, |u| &u.name);
+        let upstream = ctx.upstream_name();
         let label = upstream.as_str();
         let metrics = &self.state.metrics;
         if let Some(at) = ctx.upgraded_at {
